@@ -1,0 +1,48 @@
+"""Berjasa: case management for Makassar Berjasa (BPJS Ketenagakerjaan enrolment and JKK claims)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from berjasa import config as settings
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults (embedded mode) < BERJASA_* environment < `config` (tests)."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("BERJASA_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.update(settings.defaults(app.instance_path))
+    app.config.from_prefixed_env(settings.ENV_PREFIX)
+    app.config.update(config or {})
+    settings.validate(app.config, app.instance_path)
+    app.json.sort_keys = False
+
+    from berjasa import api, errors, logs
+    from berjasa.db import db
+
+    logs.init_app(app)
+    errors.init_app(app)
+    db.init_app(app)
+    _register_blueprints(app, api.init_app(app))
+    _register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask, api: Any) -> None:
+    from berjasa.auth.views import blp as me
+    from berjasa.parties.views import blp as hospitals
+    from berjasa.registry.views import blp as kecamatan
+    from berjasa.system.views import blp as system
+
+    app.register_blueprint(system)
+    for blueprint in (me, hospitals, kecamatan):
+        api.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from berjasa.cli import register
+
+    register(app)

@@ -1,0 +1,74 @@
+"""flask-smorest wiring: OpenAPI at /api/openapi.json, docs at /api/docs, errors as problem+json."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+import swagger_ui_bundle
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask
+from flask_smorest import Api as SmorestApi
+from flask_smorest import Blueprint
+from werkzeug.exceptions import HTTPException
+
+from berjasa.auth.guard import authenticate_request
+from berjasa.errors import http_exception_response
+
+API_PREFIX = "/api/v1"
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error response carries them."""
+
+    type = ma.fields.String(metadata={"example": "/problems/validation-error"})
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Reasons per field, e.g. {\"code\": [\"Missing data for required field.\"]}"},
+    )
+    request_id = ma.fields.String()
+
+
+class Api(SmorestApi):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        return http_exception_response(error)
+
+
+def settings() -> dict:
+    return {
+        "API_TITLE": "Berjasa",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/docs-assets/",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "Case management for Makassar Berjasa (BPJS Ketenagakerjaan)."},
+            "security": [{"bearerAuth": []}],
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        },
+    }
+
+
+def v1_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    """A blueprint under /api/v1 whose every route needs a valid bearer token."""
+    blp = Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
+    blp.before_request(authenticate_request)
+    return blp
+
+
+def init_app(app: Flask) -> Api:
+    """Attach a fresh Api (one per app: smorest keeps the spec on it) and the docs assets."""
+    for key, value in settings().items():
+        app.config.setdefault(key, value)
+    api = Api(app)
+    # Swagger UI's files ship in a Python package, so the docs page works with no CDN in reach.
+    assets = FlaskBlueprint(
+        "docs_assets", __name__, static_folder=swagger_ui_bundle.swagger_ui_path, static_url_path="/api/docs-assets"
+    )
+    app.register_blueprint(assets)
+    return api

@@ -1,0 +1,134 @@
+"""Users and tokens: creation, demo tokens, revocation and authentication."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from berjasa.auth.models import ApiToken, User
+from berjasa.db import unit_of_work, utcnow
+from berjasa.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from berjasa.parties.models import Party, PartyKind
+from workflows.roles import Role
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+TOKEN_PREFIX = "bj_"
+DEMO_TOKEN_PREFIX = "bj_demo_"
+PARTY_OF_ROLE = {
+    Role.CASEWORKER: PartyKind.DISNAKER,
+    Role.SUPERVISOR: PartyKind.DISNAKER,
+    Role.ADMIN: PartyKind.DISNAKER,
+    Role.BPJS_OFFICER: PartyKind.BPJS,
+    Role.HOSPITAL_STAFF: PartyKind.HOSPITAL,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: a plain value that services take instead of an ORM user."""
+
+    user_id: int
+    username: str
+    role: Role
+    party_id: int
+    party_kind: str
+    party_code: str
+
+    @property
+    def hospital_id(self) -> int | None:
+        return self.party_id if self.role is Role.HOSPITAL_STAFF else None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def demo_token(secret_key: str, username: str) -> str:
+    """A demo user's token, derived from the instance secret so `berjasa demo tokens` can show it again."""
+    digest = hmac.new(secret_key.encode(), f"demo-token:{username}".encode(), hashlib.sha256).digest()
+    return DEMO_TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def create_user(
+    *, session: Session, role: Role, username: str | None = None, hospital_code: str | None = None,
+    token: str | None = None, is_demo: bool = False,
+) -> tuple[User, str]:
+    """Create a user bound to the party its role belongs to; return it with its token (shown once)."""
+    with unit_of_work(session):
+        party = _party_for(session, role, hospital_code)
+        username = username or f"{role.value.replace('_', '-')}-{secrets.token_hex(3)}"
+        if not USERNAME_PATTERN.match(username):
+            raise ValidationFailed(
+                "Invalid username", errors={"username": ["Use 2-64 lower-case letters, digits, '.', '_' or '-'."]}
+            )
+        if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+            raise Conflict(f"User {username!r} exists already")
+        user = User(username=username, role=role, party=party, is_demo=is_demo)
+        session.add(user)
+        token = token or TOKEN_PREFIX + secrets.token_urlsafe(32)
+        session.add(ApiToken(user=user, token_hash=hash_token(token), prefix=token[:12]))
+    return user, token
+
+
+def issue_token(*, session: Session, username: str) -> str:
+    """Give an existing user a new token (older ones stay valid until revoked)."""
+    with unit_of_work(session):
+        user = _user(session, username)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        session.add(ApiToken(user=user, token_hash=hash_token(token), prefix=token[:12]))
+    return token
+
+
+def revoke_tokens(*, session: Session, username: str) -> int:
+    """Revoke every live token of a user; return how many were revoked."""
+    with unit_of_work(session):
+        user = _user(session, username)
+        result = session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    return result.rowcount
+
+
+def authenticate(*, session: Session, token: str) -> Actor:
+    """The actor behind a bearer token; Unauthorized if it is unknown or revoked."""
+    row = session.execute(
+        sa.select(User, Party)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .join(Party, Party.id == User.party_id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        raise Unauthorized("The bearer token is unknown or revoked")
+    user, party = row
+    return Actor(user.id, user.username, user.role, party.id, party.kind.value, party.code)
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"No user {username!r}")
+    return user
+
+
+def _party_for(session: Session, role: Role, hospital_code: str | None) -> Party:
+    kind = PARTY_OF_ROLE[role]
+    if (kind is PartyKind.HOSPITAL) != bool(hospital_code):
+        detail = "hospital_staff needs a hospital" if hospital_code is None else "only hospital_staff has a hospital"
+        raise ValidationFailed(detail, errors={"hospital": [detail]})
+    query = sa.select(Party).where(Party.kind == kind)
+    if hospital_code:
+        query = query.where(Party.code == hospital_code)
+    party = session.scalars(query.order_by(Party.id)).first()
+    if party is None:
+        what = f"hospital {hospital_code!r}" if hospital_code else f"{kind.value} party"
+        raise NotFound(f"No {what}; seed the parties first (berjasa demo seed or POST /api/v1/hospitals)")
+    return party

@@ -1,0 +1,127 @@
+"""The app's own commands: `berjasa db ...`, `berjasa users ...`, `berjasa demo ...`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import click
+from flask import Flask, current_app
+
+from berjasa import migrate
+from berjasa.auth import service as auth
+from berjasa.db import db
+from berjasa.errors import BerjasaError
+from berjasa.migrate import ensure_schema
+from workflows.roles import Role
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(users_group)
+    app.cli.add_command(demo_group)
+
+
+@click.group("db", help="Database schema.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    migrate.upgrade(db.engine)
+    click.echo("database is at the latest revision")
+
+
+@db_group.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    migrate.check(db.engine)
+    click.echo("models match the migrations")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models (developers)."""
+    migrate.revision(db.engine, message)
+
+
+@click.group("users", help="Users and their tokens.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--hospital", "hospital_code", help="hospital code, for hospital_staff")
+@click.option("--username")
+def users_create(role: str, hospital_code: str | None, username: str | None) -> None:
+    """Create a user; the token is printed once, alone on the last line."""
+    ensure_schema(current_app)
+    with _friendly_errors(), db.new_session() as session:
+        user, token = auth.create_user(
+            session=session, role=Role(role), username=username, hospital_code=hospital_code
+        )
+    click.echo(f"created {user.role.value} {user.username}; the token below is shown only once", err=True)
+    click.echo(token)
+
+
+@users_group.command("token")
+@click.argument("username")
+def users_token(username: str) -> None:
+    """Issue another token for a user; printed alone on the last line."""
+    with _friendly_errors(), db.new_session() as session:
+        click.echo(auth.issue_token(session=session, username=username))
+
+
+@users_group.command("revoke")
+@click.argument("username")
+def users_revoke(username: str) -> None:
+    """Revoke every token of a user."""
+    with _friendly_errors(), db.new_session() as session:
+        count = auth.revoke_tokens(session=session, username=username)
+    click.echo(f"revoked {count} token(s) of {username}")
+
+
+@click.group("demo", help="Demo data for trying Berjasa out.")
+def demo_group() -> None:
+    pass
+
+
+@demo_group.command("seed")
+def demo_seed() -> None:
+    """Seed parties, kecamatan and one user per role; print `ROLE USERNAME TOKEN` lines."""
+    print_demo_tokens(seed_demo())
+
+
+@demo_group.command("tokens")
+def demo_tokens() -> None:
+    """Print the demo users' `ROLE USERNAME TOKEN` lines again."""
+    from berjasa import demo
+
+    print_demo_tokens(demo.tokens(secret_key=current_app.config["SECRET_KEY"]))
+
+
+def seed_demo() -> list[tuple[str, str, str]]:
+    from berjasa import demo
+
+    ensure_schema(current_app)
+    with db.new_session() as session:
+        return demo.seed(session=session, secret_key=current_app.config["SECRET_KEY"])
+
+
+def print_demo_tokens(lines: list[tuple[str, str, str]]) -> None:
+    for role, username, token in lines:
+        click.echo(f"{role} {username} {token}")
+
+
+@contextlib.contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Turn a service error into one line on stderr and exit status 1."""
+    try:
+        yield
+    except BerjasaError as exc:
+        details = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
+        raise click.ClickException(exc.detail + (f" ({details})" if details else "")) from None

@@ -1,0 +1,128 @@
+"""Settings: defaults for the embedded mode, BERJASA_* environment variables, and validation."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "BERJASA"
+LOG_FORMATS = ("text", "json")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Settings that give the embedded mode: SQLite under instance/, no broker."""
+    return {
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'berjasa.db'}",
+        "BROKER_URL": "",
+        "SECRET_KEY": "",
+        "LOG_FORMAT": "text",
+        "LOG_LEVEL": "INFO",
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "DB_POOL_SIZE": 10,
+        "SQLITE_BUSY_TIMEOUT_MS": 15000,
+        "WORKER_THREADS": 4,
+        "TICK_SECONDS": 30,
+        "AUTO_MIGRATE": None,
+    }
+
+
+def is_production(config: dict[str, Any]) -> bool:
+    """Production mode means a real broker: API, workers and scheduler run as separate processes."""
+    return bool(config.get("BROKER_URL"))
+
+
+def validate(config: dict[str, Any], instance_path: str) -> None:
+    """Check and normalise settings in place; raise ConfigError naming the first bad variable."""
+    _check_database_url(config)
+    _check_broker_url(config)
+    _check_choice(config, "LOG_FORMAT", LOG_FORMATS)
+    _check_choice(config, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"))
+    for key in ("MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SQLITE_BUSY_TIMEOUT_MS", "WORKER_THREADS", "TICK_SECONDS"):
+        _check_positive_int(config, key)
+    _check_secret_key(config, instance_path)
+    if config["AUTO_MIGRATE"] is None:
+        config["AUTO_MIGRATE"] = not is_production(config)
+
+
+def _name(key: str) -> str:
+    return f"{ENV_PREFIX}_{key}"
+
+
+def _check_database_url(config: dict[str, Any]) -> None:
+    raw = config.get("DATABASE_URL")
+    try:
+        url = make_url(str(raw))
+    except ArgumentError:
+        raise ConfigError(f"{_name('DATABASE_URL')} is not a database URL: {raw!r}") from None
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"{_name('DATABASE_URL')} must be sqlite:/// or postgresql://, not {backend}://")
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    if is_production(config) and backend != "postgresql":
+        raise ConfigError(f"{_name('DATABASE_URL')} must be a postgresql:// URL when {_name('BROKER_URL')} is set")
+    config["DATABASE_URL"] = url.render_as_string(hide_password=False)
+
+
+def _check_broker_url(config: dict[str, Any]) -> None:
+    raw = str(config.get("BROKER_URL") or "")
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{_name('BROKER_URL')} must be a redis:// URL (or empty for the embedded mode)")
+    config["BROKER_URL"] = raw
+
+
+def _check_choice(config: dict[str, Any], key: str, choices: tuple[str, ...]) -> None:
+    value = str(config.get(key)).strip()
+    value = value.upper() if key == "LOG_LEVEL" else value.lower()
+    if value not in choices:
+        raise ConfigError(f"{_name(key)} must be one of {', '.join(choices)}, not {config.get(key)!r}")
+    config[key] = value
+
+
+def _check_positive_int(config: dict[str, Any], key: str) -> None:
+    value = config.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(f"{_name(key)} must be a positive whole number, not {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{_name(key)} must be a positive whole number, not {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{_name(key)} must be a positive whole number, not {value!r}")
+    config[key] = number
+
+
+def _check_secret_key(config: dict[str, Any], instance_path: str) -> None:
+    key = str(config.get("SECRET_KEY") or "")
+    if not key and is_production(config):
+        raise ConfigError(f"{_name('SECRET_KEY')} is required when {_name('BROKER_URL')} is set")
+    if not key:
+        key = _instance_secret(Path(instance_path))
+    if len(key) < 32:
+        raise ConfigError(f"{_name('SECRET_KEY')} must be at least 32 characters long")
+    config["SECRET_KEY"] = key
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """The embedded mode's secret: made once, kept in instance/secret_key so demo tokens survive restarts."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

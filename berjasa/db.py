@@ -1,0 +1,153 @@
+"""Engine, sessions and the unit of work. Services own transactions; nothing else commits."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware, on SQLite as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Berjasa stores aware times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Database:
+    """The Flask extension: one engine per app, one session per request or per unit of work."""
+
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"], app.config)
+        app.extensions["berjasa.db"] = sessionmaker(bind=engine, expire_on_commit=False, autobegin=True)
+        app.teardown_appcontext(_close_request_session)
+
+    @property
+    def engine(self) -> Engine:
+        return self.factory.kw["bind"]
+
+    @property
+    def factory(self) -> sessionmaker[Session]:
+        return current_app.extensions["berjasa.db"]
+
+    @property
+    def session(self) -> Session:
+        """The session of the current request (or app context), made on first use."""
+        if "db_session" not in g:
+            g.db_session = self.factory()
+        return g.db_session
+
+    @contextlib.contextmanager
+    def new_session(self) -> Iterator[Session]:
+        """A session of its own, for work outside a request (workers, CLI, auth look-ups)."""
+        with self.factory() as session:
+            yield session
+
+
+db = Database()
+
+
+def _close_request_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextlib.contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """One write transaction: commits when the block ends, rolls back if it raises.
+
+    On SQLite the transaction starts with BEGIN IMMEDIATE, so two writers queue on the
+    busy timeout instead of failing with "database is locked" at commit.
+    """
+    if session.in_transaction():
+        session.rollback()
+    with session.begin():
+        session.connection(execution_options={"berjasa_write": True})
+        yield session
+
+
+def make_engine(url: str, config: dict[str, Any]) -> Engine:
+    """Build the engine for SQLite (WAL, busy timeout) or PostgreSQL (psycopg 3, pooled)."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, int(config["SQLITE_BUSY_TIMEOUT_MS"]))
+    return sa.create_engine(
+        url,
+        pool_size=int(config["DB_POOL_SIZE"]),
+        max_overflow=int(config["DB_POOL_SIZE"]),
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
+    engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy so that BEGIN can be IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        mode = "IMMEDIATE" if connection.get_execution_options().get("berjasa_write") else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def str_enum(enum_cls: type, length: int = 32) -> sa.Enum:
+    """A portable enum column: stored as its string value, loaded as the enum member."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )

@@ -1,0 +1,85 @@
+"""Demo data: the parties, the 15 kecamatan of Makassar, and one user per role."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from berjasa.auth.models import ApiToken, User
+from berjasa.auth.service import create_user, demo_token, hash_token
+from berjasa.db import unit_of_work
+from berjasa.parties.models import Party, PartyKind, PlkkAgreement
+from berjasa.registry.models import Kecamatan
+from workflows.roles import Role
+
+# (code, name, code confirmed?) per ../shared/DOMAIN.md "Makassar".
+KECAMATAN = [
+    ("01", "Mariso", True), ("02", "Mamajang", False), ("03", "Makassar", False),
+    ("04", "Ujung Pandang", False), ("05", "Wajo", False), ("06", "Bontoala", False),
+    ("07", "Tallo", True), ("08", "Ujung Tanah", False), ("09", "Panakkukang", True),
+    ("10", "Tamalate", True), ("11", "Biringkanaya", True), ("12", "Manggala", True),
+    ("13", "Rappocini", True), ("14", "Tamalanrea", False), ("15", "Kepulauan Sangkarrang", True),
+]
+PARTIES = [
+    (PartyKind.DISNAKER, "DISNAKER-MKS", "Dinas Ketenagakerjaan Kota Makassar"),
+    (PartyKind.BPJS, "BPJSTK-SULAMA", "BPJS Ketenagakerjaan Kanwil Sulawesi Maluku"),
+]
+# (code, name, agreement periods)
+HOSPITALS = [
+    ("RS-PRIMAYA", "RS Primaya Makassar", [(date(2026, 2, 13), None)]),
+    ("RSUD-DAYA", "RSUD Daya Kota Makassar", [(date(2024, 1, 1), None)]),
+    ("RS-BHAYANGKARA", "RS Bhayangkara Makassar", [(date(2023, 1, 1), date(2025, 12, 31))]),
+]
+# (role, username, hospital code)
+DEMO_USERS = [
+    (Role.CASEWORKER, "demo-caseworker", None),
+    (Role.SUPERVISOR, "demo-supervisor", None),
+    (Role.BPJS_OFFICER, "demo-bpjs", None),
+    (Role.HOSPITAL_STAFF, "demo-primaya", "RS-PRIMAYA"),
+    (Role.HOSPITAL_STAFF, "demo-daya", "RSUD-DAYA"),
+    (Role.ADMIN, "demo-admin", None),
+]
+
+
+def seed(*, session: Session, secret_key: str) -> list[tuple[str, str, str]]:
+    """Insert what is missing (safe to run again); return (role, username, token) per demo user."""
+    with unit_of_work(session):
+        _seed_kecamatan(session)
+        _seed_parties(session)
+    for role, username, hospital in DEMO_USERS:
+        _ensure_demo_user(session, role, username, hospital, demo_token(secret_key, username))
+    return tokens(secret_key=secret_key)
+
+
+def tokens(*, secret_key: str) -> list[tuple[str, str, str]]:
+    """The demo users' lines, `ROLE USERNAME TOKEN`, derived again from the secret."""
+    return [(role.value, username, demo_token(secret_key, username)) for role, username, _ in DEMO_USERS]
+
+
+def _seed_kecamatan(session: Session) -> None:
+    known = set(session.scalars(sa.select(Kecamatan.code)))
+    session.add_all(
+        Kecamatan(code=code, name=name, code_confirmed=ok) for code, name, ok in KECAMATAN if code not in known
+    )
+
+
+def _seed_parties(session: Session) -> None:
+    known = set(session.scalars(sa.select(Party.code)))
+    session.add_all(Party(kind=k, code=c, name=n) for k, c, n in PARTIES if c not in known)
+    for code, name, periods in HOSPITALS:
+        if code not in known:
+            agreements = [PlkkAgreement(valid_from=start, valid_to=end) for start, end in periods]
+            session.add(Party(kind=PartyKind.HOSPITAL, code=code, name=name, agreements=agreements))
+
+
+def _ensure_demo_user(session: Session, role: Role, username: str, hospital: str | None, token: str) -> None:
+    with unit_of_work(session):
+        user = session.scalar(sa.select(User).where(User.username == username))
+        if user is not None:
+            # The instance secret may have changed: make sure today's derived token works.
+            if session.scalar(sa.select(ApiToken.id).where(ApiToken.token_hash == hash_token(token))) is None:
+                session.add(ApiToken(user=user, token_hash=hash_token(token), prefix=token[:12]))
+            return
+    create_user(session=session, role=role, username=username, hospital_code=hospital, token=token, is_demo=True)

@@ -1,0 +1,1 @@
+"""Parties: Disnaker, BPJS Ketenagakerjaan and the PLKK hospitals."""

@@ -1,0 +1,1 @@
+"""The registry of places and (in later issues) participants."""

@@ -1,0 +1,1 @@
+"""Liveness, readiness and the ping that proves the broker round trip."""

@@ -1,0 +1,51 @@
+"""README command 1: `berjasa serve --demo` serves on one port with workers, prints tokens, answers /me."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+
+from tests.services import free_port, wait_for_port
+from tests.workers.processes import ROOT
+
+
+def get(url, token=None):
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read()
+
+
+def test_serve_demo(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BERJASA_")}
+    env["BERJASA_INSTANCE_PATH"] = str(tmp_path / "instance")
+    process = subprocess.Popen([sys.executable, "-m", "workers.cli", "serve", "--demo", "--port", str(port)],
+                               env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_port(port, timeout=60)
+        lines = [process.stdout.readline().split() for _ in range(6)]
+        roles = {role: (username, token) for role, username, token in lines}
+        assert set(roles) == {"caseworker", "supervisor", "bpjs_officer", "hospital_staff", "admin"}
+        status, body = get(f"http://127.0.0.1:{port}/api/v1/me", roles["caseworker"][1])
+        assert status == 200 and json.loads(body)["role"] == "caseworker"
+        status, page = get(f"http://127.0.0.1:{port}/api/docs")
+        assert status == 200 and b"swagger-ui" in page
+        assert json.loads(get(f"http://127.0.0.1:{port}/readyz")[1])["mode"] == "embedded"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Berjasa listening on http://127.0.0.1:" in err
+    assert roles["caseworker"][1] not in err  # tokens go to stdout only, never into the log
+
+
+def test_worker_and_scheduler_need_a_broker(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BERJASA_")}
+    env["BERJASA_INSTANCE_PATH"] = str(tmp_path)
+    for command in ("worker", "scheduler"):
+        result = subprocess.run([sys.executable, "-m", "workers.cli", command], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert "BERJASA_BROKER_URL is not set" in result.stderr

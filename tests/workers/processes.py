@@ -1,0 +1,59 @@
+"""Real processes for production-mode tests: berjasa worker, scheduler, gunicorn."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+BERJASA = [sys.executable, "-m", "workers.cli"]
+
+
+def production_env(database_url: str, broker_url: str, instance: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BERJASA_")}
+    env.update(
+        BERJASA_DATABASE_URL=database_url,
+        BERJASA_BROKER_URL=broker_url,
+        BERJASA_SECRET_KEY=SECRET,
+        BERJASA_INSTANCE_PATH=str(instance),
+        BERJASA_WORKER_THREADS="2",
+        # each test its own queues, so a message one test left behind never reaches another
+        BERJASA_BROKER_NAMESPACE=f"berjasa-test-{uuid.uuid4().hex[:8]}",
+        # a short heartbeat so that a killed worker's messages come back quickly in fault tests
+        BERJASA_BROKER_HEARTBEAT_TIMEOUT_MS="5000",
+    )
+    return env
+
+
+def run(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([*BERJASA, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+@contextmanager
+def background(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """Start a process group in the background; stop the whole group afterwards."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def worker(env: dict[str, str], log: Path, processes: int = 1):
+    return background([*BERJASA, "worker", "--processes", str(processes)], env, log)

@@ -1,0 +1,164 @@
+"""`berjasa`: the console script. The app's own commands plus the process commands
+(serve, worker, scheduler, ping), which are the only place that wires app and workers together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import uuid
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, ScriptInfo, pass_script_info
+
+from berjasa import create_app
+from berjasa.config import ConfigError
+from berjasa.migrate import ensure_schema
+
+
+def _make_app() -> Flask:
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(f"berjasa: configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+cli = FlaskGroup(name="berjasa", create_app=_make_app, load_dotenv=False, set_debug_flag=False,
+                 help="Berjasa: case management for Makassar Berjasa.")
+
+
+def main() -> None:
+    cli.main(prog_name="berjasa")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Seed demo data and print the demo users' tokens.")
+@click.option("--threads", type=int, help="Worker threads (default BERJASA_WORKER_THREADS).")
+@pass_script_info
+def serve(info: ScriptInfo, host: str, port: int, demo: bool, threads: int | None) -> None:
+    """Run everything in one process: the API, worker threads and the scheduler (embedded mode)."""
+    from werkzeug.serving import make_server
+
+    from berjasa.cli import print_demo_tokens, seed_demo
+    from workers import embedded
+
+    app = info.load_app()
+    if app.config["BROKER_URL"]:
+        raise click.ClickException(
+            "serve is the embedded mode; with BERJASA_BROKER_URL set run gunicorn 'wsgi:app', "
+            "berjasa worker and berjasa scheduler"
+        )
+    ensure_schema(app)
+    with app.app_context():
+        if demo:
+            print_demo_tokens(seed_demo())
+            click.echo(
+                f"try: curl -H 'Authorization: Bearer <caseworker token>' http://{host}:{port}/api/v1/me", err=True
+            )
+    runtime = embedded.start(app, threads=threads)
+    server = make_server(host, port, app, threaded=True)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    click.echo(f"Berjasa listening on http://{host}:{port} (docs: http://{host}:{port}/api/docs)", err=True)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, _Stop):
+        pass
+    finally:
+        server.server_close()
+        runtime.stop()
+        click.echo("Berjasa stopped", err=True)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    # serve_forever runs in this thread, so leave it by raising; server.shutdown() here would deadlock.
+    raise _Stop
+
+
+@cli.command("worker")
+@click.option("--processes", "-p", default=2, show_default=True, type=int)
+@click.option("--threads", "-t", type=int, help="Threads per process (default BERJASA_WORKER_THREADS).")
+@pass_script_info
+def worker(info: ScriptInfo, processes: int, threads: int | None) -> None:
+    """Run Dramatiq worker processes against Redis (production mode)."""
+    app = info.load_app()
+    _require_broker(app)
+    threads = threads or app.config["WORKER_THREADS"]
+    # Prefetch no more than the threads can take, so a crashed worker strands few messages.
+    os.environ["dramatiq_queue_prefetch"] = str(threads)
+    argv = [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes),
+            "--threads", str(threads), "--worker-shutdown-timeout", "30000"]
+    os.execv(sys.executable, argv)
+
+
+@cli.command("scheduler")
+@pass_script_info
+def scheduler(info: ScriptInfo) -> None:
+    """Send the `tick` message every BERJASA_TICK_SECONDS (production mode; safe to run twice)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    app = info.load_app()
+    _require_broker(app)
+    from workers import actors
+
+    sched = BlockingScheduler(timezone="UTC")
+    sched.add_job(actors.tick.send, "interval", seconds=app.config["TICK_SECONDS"], id="tick",
+                  max_instances=1, coalesce=True, misfire_grace_time=None)
+    click.echo(f"scheduler: tick every {app.config['TICK_SECONDS']}s", err=True)
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@cli.command("ping")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for a worker.")
+@pass_script_info
+def ping(info: ScriptInfo, timeout: float) -> None:
+    """Send a ping through the broker and wait until a worker has recorded it."""
+    from berjasa.db import db
+    from berjasa.system.service import find_ping
+    from workers import actors, embedded
+
+    app = info.load_app()
+    ensure_schema(app)
+    runtime = None if app.config["BROKER_URL"] else embedded.start(app, threads=1)
+    nonce = uuid.uuid4().hex
+    started = time.perf_counter()
+    try:
+        with app.app_context():
+            actors.ping.send(nonce)
+            while time.perf_counter() - started < timeout:
+                with db.new_session() as session:
+                    record = find_ping(session=session, nonce=nonce)
+                if record is not None:
+                    elapsed = (time.perf_counter() - started) * 1000
+                    click.echo(f"pong from {record.handled_by} in {elapsed:.0f} ms")
+                    return
+                time.sleep(0.05)
+    finally:
+        if runtime is not None:
+            runtime.stop()
+    raise click.ClickException(f"no worker handled the ping within {timeout:g}s")
+
+
+def _require_broker(app: Flask) -> None:
+    if not app.config["BROKER_URL"]:
+        raise click.ClickException(
+            "BERJASA_BROKER_URL is not set: in the embedded mode `berjasa serve` runs the workers and the scheduler"
+        )
+
+
+__all__ = ["cli", "current_app", "main"]
+
+
+if __name__ == "__main__":
+    main()

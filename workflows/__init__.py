@@ -1,0 +1,1 @@
+"""Pure workflow definitions: states, transitions, roles. Imports nothing of Berjasa's."""
