@@ -28,17 +28,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     _register_blueprints(app, api.init_app(app))
     _register_cli(app)
+    _register_nudge(app)
     return app
+
+
+def _register_nudge(app: Flask) -> None:
+    """In production, wake the relays (in the scheduler processes) over Redis after each commit with events."""
+    from berjasa.events import outbox
+
+    if app.config["BROKER_URL"]:
+        key = outbox.nudge_key(app.config["BROKER_NAMESPACE"])
+        outbox.set_listener("redis", outbox.RedisNudge(app.config["BROKER_URL"], key))
 
 
 def _register_blueprints(app: Flask, api: Any) -> None:
     from berjasa.auth.views import blp as me
+    from berjasa.cases.views import blp as workflows
     from berjasa.parties.views import blp as hospitals
     from berjasa.registry.views import blp as kecamatan
     from berjasa.system.views import blp as system
 
     app.register_blueprint(system)
-    for blueprint in (me, hospitals, kecamatan):
+    for blueprint in (me, hospitals, kecamatan, workflows):
         api.register_blueprint(blueprint)
 
 

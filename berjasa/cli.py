@@ -13,13 +13,33 @@ from berjasa.auth import service as auth
 from berjasa.db import db
 from berjasa.errors import BerjasaError
 from berjasa.migrate import ensure_schema
-from workflows.roles import Role
+from workflows.roles import USER_ROLES, Role
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(audit_group)
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
     app.cli.add_command(demo_group)
+
+
+@click.group("audit", help="The tamper-evident audit log.")
+def audit_group() -> None:
+    pass
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check every case's hash chain; name the first broken event and exit 1 if any is broken."""
+    from berjasa.events import audit
+
+    with db.new_session() as session, session.begin():
+        result = audit.verify(session)
+    if result.first_break is not None:
+        click.echo(f"audit log BROKEN in {result.broken_cases} of {result.cases} case(s); first: {result.first_break}",
+                   err=True)
+        raise SystemExit(1)
+    click.echo(f"audit log intact: {result.events} events in {result.cases} cases")
 
 
 @click.group("db", help="Database schema.")
@@ -54,7 +74,7 @@ def users_group() -> None:
 
 
 @users_group.command("create")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in USER_ROLES]))
 @click.option("--hospital", "hospital_code", help="hospital code, for hospital_staff")
 @click.option("--username")
 def users_create(role: str, hospital_code: str | None, username: str | None) -> None:

@@ -23,6 +23,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
     return {
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'berjasa.db'}",
         "BROKER_URL": "",
+        "BROKER_NAMESPACE": "berjasa",
+        "RELAY_BATCH": 500,
+        "RELAY_POLL_SECONDS": 1,
         "SECRET_KEY": "",
         "LOG_FORMAT": "text",
         "LOG_LEVEL": "INFO",
@@ -46,7 +49,8 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     _check_broker_url(config)
     _check_choice(config, "LOG_FORMAT", LOG_FORMATS)
     _check_choice(config, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"))
-    for key in ("MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SQLITE_BUSY_TIMEOUT_MS", "WORKER_THREADS", "TICK_SECONDS"):
+    for key in ("MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SQLITE_BUSY_TIMEOUT_MS", "WORKER_THREADS", "TICK_SECONDS",
+                "RELAY_BATCH", "RELAY_POLL_SECONDS"):
         _check_positive_int(config, key)
     _check_secret_key(config, instance_path)
     if config["AUTO_MIGRATE"] is None:

@@ -100,11 +100,18 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     On SQLite the transaction starts with BEGIN IMMEDIATE, so two writers queue on the
     busy timeout instead of failing with "database is locked" at commit.
     """
+    from berjasa.events import outbox
+
     if session.in_transaction():
         session.rollback()
-    with session.begin():
-        session.connection(execution_options={"berjasa_write": True})
-        yield session
+    try:
+        with session.begin():
+            session.connection(execution_options={"berjasa_write": True})
+            yield session
+    except BaseException:
+        session.info.pop(outbox.PENDING, None)
+        raise
+    outbox.after_commit(session)
 
 
 def make_engine(url: str, config: dict[str, Any]) -> Engine:

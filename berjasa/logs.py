@@ -87,6 +87,7 @@ def configure(log_format: str, level: str) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("dramatiq").setLevel(logging.WARNING)
+    logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 def _start_request() -> None:

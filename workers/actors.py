@@ -7,9 +7,11 @@ import os
 import socket
 
 import dramatiq
+from sqlalchemy.orm import Session
 
 from workers import broker as _broker  # noqa: F401  (the broker must exist before any actor)
 from workers.app import get_app
+from workers.consumer import EventMessage, consumer
 
 log = logging.getLogger("berjasa.workers")
 
@@ -26,5 +28,21 @@ def ping(nonce: str) -> None:
 
 @dramatiq.actor(queue_name="scheduler", max_retries=0, time_limit=60_000)
 def tick() -> None:
-    """The scheduler's heartbeat. Timers (SLA clocks, reminders) are claimed here once they exist."""
-    log.debug("tick")
+    """The scheduler's heartbeat: claim the timers that fell due (each once, even with two schedulers)."""
+    from berjasa.db import db, unit_of_work
+    from berjasa.events.service import claim_due_timers
+
+    with get_app().app_context(), db.new_session() as session, unit_of_work(session):
+        fired = claim_due_timers(session)
+    if fired:
+        log.info("tick: %d timer(s) due", len(fired))
+
+
+@consumer("case_activity")
+def case_activity(session: Session, event: EventMessage) -> None:
+    """Keep the per-case activity read model (events handled, last event and when)."""
+    from berjasa.events.service import record_activity
+
+    if event.case_id is not None:
+        record_activity(session, case_type=event.case_type, case_id=event.case_id,
+                        version=event.case_version or 0, event_type=event.event_type, at=event.at)

@@ -100,23 +100,55 @@ def worker(info: ScriptInfo, processes: int, threads: int | None) -> None:
 
 
 @cli.command("scheduler")
+@click.option("--no-relay", is_flag=True, help="Only tick; leave the outbox to other scheduler processes.")
 @pass_script_info
-def scheduler(info: ScriptInfo) -> None:
-    """Send the `tick` message every BERJASA_TICK_SECONDS (production mode; safe to run twice)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+def scheduler(info: ScriptInfo, no_relay: bool) -> None:
+    """Production: send `tick` every BERJASA_TICK_SECONDS and relay the outbox to Redis.
+
+    Safe to run on several hosts: ticks claim timers with SKIP LOCKED, relays claim outbox rows the same way."""
+    import threading
+
+    from apscheduler.schedulers.background import BackgroundScheduler
 
     app = info.load_app()
     _require_broker(app)
-    from workers import actors
+    from workers import actors, relay
 
-    sched = BlockingScheduler(timezone="UTC")
+    sched = BackgroundScheduler(timezone="UTC")
     sched.add_job(actors.tick.send, "interval", seconds=app.config["TICK_SECONDS"], id="tick",
                   max_instances=1, coalesce=True, misfire_grace_time=None)
-    click.echo(f"scheduler: tick every {app.config['TICK_SECONDS']}s", err=True)
+    sched.start()
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    click.echo(f"scheduler: tick every {app.config['TICK_SECONDS']}s, relay {'off' if no_relay else 'on'}", err=True)
     try:
-        sched.start()
-    except (KeyboardInterrupt, SystemExit):
+        if no_relay:
+            stopping.wait()
+        else:
+            relay.run(app, stopping, _redis_nudge_wait(app, stopping))
+    except KeyboardInterrupt:
         pass
+    finally:
+        sched.shutdown(wait=False)
+
+
+def _redis_nudge_wait(app: Flask, stopping):
+    """Wait for the API's after-commit nudge (BLPOP) or the poll interval, whichever comes first."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    from berjasa.events.outbox import nudge_key
+
+    client = Redis.from_url(app.config["BROKER_URL"], socket_connect_timeout=5, socket_timeout=30)
+    key = nudge_key(app.config["BROKER_NAMESPACE"])
+
+    def wait(timeout: float) -> None:
+        try:
+            client.blpop([key], timeout=max(1, int(timeout)))
+        except RedisError:
+            stopping.wait(timeout)
+
+    return wait
 
 
 @cli.command("ping")

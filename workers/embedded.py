@@ -1,10 +1,13 @@
-"""The embedded mode's background side: Dramatiq Worker threads and a scheduler thread, in-process."""
+"""The embedded mode's background side, in-process: Dramatiq Worker threads on the stub broker, the
+outbox relay thread, and the scheduler's tick thread. The outbox is the durable queue here: at start,
+events whose handling never completed are handed to their consumers again."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import dramatiq
 from flask import Flask
@@ -12,6 +15,8 @@ from flask import Flask
 from workers.app import use_app
 
 log = logging.getLogger("berjasa.embedded")
+#: How far back the start-up sweep looks for events a consumer never finished.
+REDELIVERY_WINDOW = timedelta(days=30)
 
 
 @dataclass
@@ -21,27 +26,61 @@ class Runtime:
     threads: list[threading.Thread] = field(default_factory=list)
 
     def stop(self, timeout_ms: int = 10_000) -> None:
+        from berjasa.events import outbox
+
         self.stopping.set()
+        outbox.wakeup.set()
         for thread in self.threads:
             thread.join(timeout=timeout_ms / 1000)
         self.worker.stop(timeout=timeout_ms)
 
 
-def start(app: Flask, *, threads: int | None = None, tick_seconds: float | None = None) -> Runtime:
-    """Start Worker threads on the stub broker and a thread that sends `tick` every few seconds."""
+def start(app: Flask, *, threads: int | None = None, tick_seconds: float | None = None,
+          relay: bool = True) -> Runtime:
+    """Start the workers, hand unfinished events over again, then start the relay and the tick."""
     use_app(app)
     from workers import actors
+    from workers import relay as outbox_relay
 
     worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads or app.config["WORKER_THREADS"],
                              worker_timeout=100)
     worker.start()
     runtime = Runtime(worker)
+    redeliver_unfinished(app)
+    if relay:
+        runtime.threads.append(_thread("berjasa-relay", outbox_relay.run, app, runtime.stopping, _wait_for_nudge))
     interval = tick_seconds or app.config["TICK_SECONDS"]
-    ticker = threading.Thread(target=_tick_loop, args=(runtime.stopping, interval, actors.tick), daemon=True,
-                              name="berjasa-tick")
-    ticker.start()
-    runtime.threads.append(ticker)
+    runtime.threads.append(_thread("berjasa-tick", _tick_loop, runtime.stopping, interval, actors.tick))
     return runtime
+
+
+def redeliver_unfinished(app: Flask) -> int:
+    """Send again every published event that a subscribed consumer never recorded as processed."""
+    from berjasa.db import db
+    from berjasa.events.service import unfinished_deliveries
+    from workers import relay
+    from workers.subscriptions import SUBSCRIPTIONS
+
+    with app.app_context(), db.new_session() as session, session.begin():
+        pending = unfinished_deliveries(session, SUBSCRIPTIONS, since=REDELIVERY_WINDOW)
+    for row, consumer in pending:
+        relay.send(row, consumer)
+    if pending:
+        log.info("handed %d unfinished event deliveries to their consumers again", len(pending))
+    return len(pending)
+
+
+def _thread(name: str, target, *args) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def _wait_for_nudge(timeout: float) -> None:
+    from berjasa.events import outbox
+
+    outbox.wakeup.wait(timeout)
+    outbox.wakeup.clear()
 
 
 def _tick_loop(stopping: threading.Event, interval: float, tick: dramatiq.Actor) -> None:

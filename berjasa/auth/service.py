@@ -34,12 +34,17 @@ PARTY_OF_ROLE = {
 class Actor:
     """Who is calling: a plain value that services take instead of an ORM user."""
 
-    user_id: int
+    user_id: int | None
     username: str
     role: Role
-    party_id: int
-    party_kind: str
-    party_code: str
+    party_id: int | None
+    party_kind: str | None
+    party_code: str | None
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        """Background work acting on its own (a timer, a cross-check)."""
+        return cls(None, f"system:{name}", Role.SYSTEM, None, None, None)
 
     @property
     def hospital_id(self) -> int | None:

@@ -1,0 +1,1 @@
+"""The generic write path that every case workflow (enrolment, claim) runs on."""

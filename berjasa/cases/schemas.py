@@ -1,0 +1,54 @@
+"""Schemas the case domains reuse: the transition request, the history, the workflow description."""
+
+import marshmallow as ma
+
+from berjasa.time import WITA
+
+
+class TransitionRequestSchema(ma.Schema):
+    trigger = ma.fields.String(required=True, metadata={"example": "verify"})
+    expected_version = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    data = ma.fields.Dict(keys=ma.fields.String(), load_default=dict, metadata={"description": "per trigger"})
+    reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
+
+
+class CaseEventSchema(ma.Schema):
+    seq = ma.fields.Integer()
+    trigger = ma.fields.String()
+    from_state = ma.fields.String(allow_none=True)
+    to_state = ma.fields.String()
+    actor = ma.fields.String()
+    role = ma.fields.String()
+    party = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    data = ma.fields.Dict()
+    at = ma.fields.Function(lambda e: e.created_at.astimezone(WITA).isoformat(), metadata={"description": "WITA"})
+    hash = ma.fields.String()
+
+
+class CaseFieldsSchema(ma.Schema):
+    """Fields every case response carries; domain schemas extend it."""
+
+    id = ma.fields.Integer()
+    state = ma.fields.Function(lambda c: c.state.value)
+    version = ma.fields.Integer()
+    created_at = ma.fields.Function(lambda c: c.created_at.astimezone(WITA).isoformat())
+    updated_at = ma.fields.Function(lambda c: c.updated_at.astimezone(WITA).isoformat())
+    allowed_triggers = ma.fields.List(ma.fields.String(), metadata={"description": "what the caller may fire now"})
+
+
+class WorkflowTransitionSchema(ma.Schema):
+    trigger = ma.fields.String()
+    sources = ma.fields.List(ma.fields.String())
+    dest = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    guards = ma.fields.List(ma.fields.String())
+    schema = ma.fields.String(allow_none=True)
+
+
+class WorkflowSchema(ma.Schema):
+    name = ma.fields.String()
+    description = ma.fields.String()
+    states = ma.fields.List(ma.fields.String())
+    initial = ma.fields.String()
+    transitions = ma.fields.List(ma.fields.Nested(WorkflowTransitionSchema))

@@ -1,0 +1,28 @@
+from flask import Response
+from flask.views import MethodView
+
+from berjasa.api import v1_blueprint
+from berjasa.cases.schemas import WorkflowSchema
+from berjasa.errors import NotFound
+from workflows.registry import WORKFLOWS
+
+blp = v1_blueprint("workflows", __name__, "The case workflows: states, transitions, diagrams")
+
+
+@blp.route("/workflows")
+class Workflows(MethodView):
+    @blp.response(200, WorkflowSchema(many=True))
+    def get(self):
+        """Each workflow's states and transitions (trigger, sources, destination, roles, guards)."""
+        return [w.describe() for w in WORKFLOWS.values()]
+
+
+@blp.route("/workflows/<string:name>/diagram")
+class Diagram(MethodView):
+    @blp.response(200, content_type="text/plain", description="mermaid stateDiagram-v2")
+    def get(self, name):
+        """The workflow as a mermaid stateDiagram-v2."""
+        workflow = WORKFLOWS.get(name)
+        if workflow is None:
+            raise NotFound(f"No workflow {name!r}")
+        return Response(workflow.diagram(), mimetype="text/plain")

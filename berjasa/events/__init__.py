@@ -1,0 +1,1 @@
+"""Case events (the tamper-evident audit log), the outbox, and the consumers' bookkeeping."""

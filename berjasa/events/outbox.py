@@ -1,0 +1,87 @@
+"""Writing domain events to the outbox inside the caller's transaction, and the after-commit nudge."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from berjasa.events.models import OutboxEvent
+
+log = logging.getLogger("berjasa.outbox")
+PENDING = "berjasa.outbox_pending"
+
+#: Set after a commit that wrote outbox rows; the embedded relay thread waits on it.
+wakeup = threading.Event()
+_listeners: dict[str, Callable[[], None]] = {"embedded": wakeup.set}
+
+
+def emit(
+    session: Session, event_type: str, *, case_type: str | None = None, case_id: int | None = None,
+    case_version: int | None = None, payload: dict[str, Any] | None = None,
+) -> OutboxEvent:
+    """Add an outbox row to the current transaction: it is published only if the transaction commits."""
+    if not session.in_transaction():
+        raise RuntimeError("emit() belongs inside a unit of work")
+    row = OutboxEvent(
+        event_id=uuid.uuid4().hex, event_type=event_type, case_type=case_type, case_id=case_id,
+        case_version=case_version, payload=plain_json(payload or {}),
+    )
+    session.add(row)
+    session.info[PENDING] = True
+    return row
+
+
+def plain_json(value: Any) -> Any:
+    """The value as it will read back from a JSON column (dates as ISO strings, tuples as lists)."""
+    return json.loads(json.dumps(value, default=_default))
+
+
+def _default(value: Any) -> str:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def set_listener(name: str, listener: Callable[[], None] | None) -> None:
+    """Call `listener` after every commit that wrote outbox rows (e.g. to wake a relay over Redis)."""
+    if listener is None:
+        _listeners.pop(name, None)
+    else:
+        _listeners[name] = listener
+
+
+class RedisNudge:
+    """Wakes relays in other processes: they BLPOP this key. The list is trimmed to one element."""
+
+    def __init__(self, url: str, key: str) -> None:
+        from redis import Redis
+
+        self.key = key
+        self.client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+    def __call__(self) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.lpush(self.key, 1)
+        pipe.ltrim(self.key, 0, 0)
+        pipe.execute()
+
+
+def nudge_key(namespace: str) -> str:
+    return f"{namespace}:outbox-nudge"
+
+
+def after_commit(session: Session) -> None:
+    """Called by unit_of_work after its commit; a lost nudge only costs latency (the relay also polls)."""
+    if not session.info.pop(PENDING, False):
+        return
+    for listener in list(_listeners.values()):
+        try:
+            listener()
+        except Exception:  # noqa: BLE001 - a nudge must never fail a committed request
+            log.warning("outbox nudge failed", exc_info=True)

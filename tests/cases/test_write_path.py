@@ -1,0 +1,130 @@
+"""The write path on SQLite and PostgreSQL: state, version, audit event and outbox move together."""
+
+import pytest
+import sqlalchemy as sa
+
+from berjasa.db import unit_of_work
+from berjasa.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
+from berjasa.events import audit
+from berjasa.events.models import CaseEvent, OutboxEvent
+from tests.cases.conftest import BPJS, CASEWORKER, SUPERVISOR
+from tests.cases.sample import SampleCase, fire, open_case
+from workflows.sample import SampleState
+
+
+def rows(session, model, **filters):
+    with session.begin():
+        return session.scalars(sa.select(model).filter_by(**filters).order_by(model.id)).all()
+
+
+def test_a_case_moves_with_its_audit_events_and_outbox_rows(session):
+    case_id = open_case(session, CASEWORKER).id
+    fire(session, case_id, CASEWORKER, "submit", 1)
+    fire(session, case_id, BPJS, "comment", 2, data={"note": "KPJ checked"}, reason="membership")
+    done = fire(session, case_id, SUPERVISOR, "approve", 3, data={"amount": 1_500_000})
+
+    assert (done.state, done.version) == (SampleState.approved, 4)
+    events = rows(session, CaseEvent, case_type="sample", case_id=case_id)
+    assert [(e.seq, e.trigger, e.from_state, e.to_state, e.actor, e.role) for e in events] == [
+        (1, "create", None, "open", "caseworker", "caseworker"),
+        (2, "submit", "open", "in_review", "caseworker", "caseworker"),
+        (3, "comment", "in_review", "in_review", "bpjs_officer", "bpjs_officer"),
+        (4, "approve", "in_review", "approved", "supervisor", "supervisor"),
+    ]
+    assert events[2].data == {"note": "KPJ checked"} and events[2].reason == "membership"
+    assert events[2].party == "BPJSTK-SULAMA"
+    assert events[0].prev_hash == audit.GENESIS
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+
+    outbox = rows(session, OutboxEvent, case_type="sample", case_id=case_id)
+    assert [(o.event_type, o.case_version) for o in outbox] == [
+        ("sample.created", 1), ("sample.submit", 2), ("sample.comment", 3), ("sample.approve", 4)]
+    assert outbox[3].payload == {"from": "in_review", "to": "approved", "actor": "supervisor"}
+    assert all(o.published_at is None for o in outbox)
+
+
+def test_a_rolled_back_transaction_leaves_no_event_and_no_outbox_row(session):
+    case_id = open_case(session, CASEWORKER).id
+    with pytest.raises(RuntimeError), unit_of_work(session):
+        from berjasa.cases.service import transition_case
+
+        transition_case(session, SampleCase, case_id, actor=CASEWORKER, trigger="submit", expected_version=1)
+        raise RuntimeError("the request failed after the transition")
+    with session.begin():
+        assert session.get(SampleCase, case_id).state is SampleState.open
+    assert len(rows(session, CaseEvent, case_id=case_id)) == 1
+    assert [o.event_type for o in rows(session, OutboxEvent, case_id=case_id)] == ["sample.created"]
+
+
+def test_a_stale_version_is_refused_with_the_current_state(session):
+    case_id = open_case(session, CASEWORKER).id
+    fire(session, case_id, CASEWORKER, "submit", 1)
+    with pytest.raises(StaleVersion) as info:
+        fire(session, case_id, SUPERVISOR, "reject", 1, data={"note": "late"})
+    assert info.value.extra == {"state": "in_review", "version": 2}
+    assert len(rows(session, CaseEvent, case_id=case_id)) == 2
+
+
+@pytest.mark.parametrize(
+    ("state_triggers", "actor", "trigger", "data", "error", "fields"),
+    [
+        ([], CASEWORKER, "approve", {"amount": 1}, InvalidTransition, {"code": "not_allowed_from_state"}),
+        ([], CASEWORKER, "fly", {}, InvalidTransition, {"code": "unknown_trigger"}),
+        (["submit"], CASEWORKER, "approve", {"amount": 1}, Forbidden, {}),
+        (["submit"], SUPERVISOR, "approve", {"amount": 99_000_000}, InvalidTransition,
+         {"code": "guard_failed", "guard": "amount_within_limit"}),
+        (["submit"], SUPERVISOR, "approve", {"amount": "lots"}, ValidationFailed, {}),
+        (["submit"], SUPERVISOR, "reopen", {"note": "x"}, InvalidTransition, {"code": "not_allowed_from_state"}),
+    ],
+)
+def test_refusals_change_nothing(session, state_triggers, actor, trigger, data, error, fields):
+    case_id = open_case(session, CASEWORKER).id
+    version = 1
+    for step in state_triggers:
+        fire(session, case_id, CASEWORKER, step, version)
+        version += 1
+    before = len(rows(session, CaseEvent, case_id=case_id))
+    with pytest.raises(error) as info:
+        fire(session, case_id, actor, trigger, version, data=data)
+    for key, value in fields.items():
+        assert info.value.extra[key] == value
+    if error is ValidationFailed:
+        assert info.value.errors == {"data.amount": ["Not a valid integer."]}
+    with session.begin():
+        assert session.get(SampleCase, case_id).version == version
+    assert len(rows(session, CaseEvent, case_id=case_id)) == before
+
+
+def test_a_guard_failure_names_the_reason(session):
+    case_id = open_case(session, CASEWORKER, title="").id
+    with pytest.raises(InvalidTransition) as info:
+        fire(session, case_id, CASEWORKER, "submit", 1)
+    assert info.value.extra["reason"] == "the case has no title"
+    assert info.value.extra["state"] == "open"
+
+
+def test_scope_hides_other_cases(session):
+    mine = open_case(session, CASEWORKER, hospital_id=1).id
+    theirs = open_case(session, CASEWORKER, hospital_id=2).id
+
+    def scope(query):
+        return query.where(SampleCase.hospital_id == 1)
+
+    assert fire(session, mine, CASEWORKER, "submit", 1, scope=scope).state is SampleState.in_review
+    with pytest.raises(NotFound):
+        fire(session, theirs, CASEWORKER, "submit", 1, scope=scope)
+
+
+def test_the_audit_chain_verifies(session):
+    for _ in range(3):
+        case_id = open_case(session, CASEWORKER).id
+        fire(session, case_id, CASEWORKER, "submit", 1)
+    with session.begin():
+        result = audit.verify(session)
+    assert (result.events, result.cases, result.first_break) == (6, 3, None)
+
+
+def test_case_events_refuse_updates(session):
+    open_case(session, CASEWORKER)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), session.begin():
+        session.execute(sa.update(CaseEvent).values(reason="rewritten"))

@@ -1,0 +1,108 @@
+"""The engine on the reference workflow: every (state, trigger, role), guards, diagram, one machine."""
+
+import itertools
+from types import SimpleNamespace
+
+import pytest
+
+from workflows.engine import (
+    GuardFailed, NotAllowedFromState, RoleNotAllowed, UnknownTrigger, Workflow, transition,
+)
+from workflows.roles import Role
+from workflows.sample import WORKFLOW, SampleState
+
+TRIGGERS = sorted(WORKFLOW.triggers)
+DATA = {"comment": {"note": "checked"}, "approve": {"amount": 5_000}, "reject": {"note": "no"}}
+
+
+def case_in(state, title="Broken arm at the harbour"):
+    return SimpleNamespace(state=state, title=title)
+
+
+def expected(state, trigger, role):
+    rows = [t for t in WORKFLOW.transitions if t.trigger == trigger and state in t.source]
+    if not rows:
+        return NotAllowedFromState
+    mine = [t for t in rows if role in t.roles]
+    return mine[0].dest if mine else RoleNotAllowed
+
+
+@pytest.mark.parametrize(("state", "trigger", "role"), itertools.product(SampleState, TRIGGERS, Role))
+def test_every_state_trigger_and_role(state, trigger, role):
+    case = case_in(state)
+    outcome = expected(state, trigger, role)
+    if isinstance(outcome, type):
+        with pytest.raises(outcome) as info:
+            WORKFLOW.fire(case, trigger, role, DATA.get(trigger))
+        assert info.value.trigger == trigger
+        assert case.state is state  # nothing changed
+    else:
+        row = WORKFLOW.fire(case, trigger, role, DATA.get(trigger))
+        assert case.state is outcome and row.dest is outcome
+        assert trigger in WORKFLOW.allowed_triggers(case_in(state), role)
+
+
+def test_unknown_trigger():
+    case = case_in(SampleState.open)
+    with pytest.raises(UnknownTrigger, match="no trigger 'explode'"):
+        WORKFLOW.fire(case, "explode", Role.ADMIN)
+    assert case.state is SampleState.open
+
+
+def test_guard_failure_gives_its_reason_and_changes_nothing():
+    case = case_in(SampleState.open, title="  ")
+    with pytest.raises(GuardFailed) as info:
+        WORKFLOW.fire(case, "submit", Role.CASEWORKER)
+    assert (info.value.guard, info.value.reason) == ("has_title", "the case has no title")
+    assert case.state is SampleState.open
+
+    case = case_in(SampleState.in_review)
+    with pytest.raises(GuardFailed, match="amount 20000 is over the limit of 10000"):
+        WORKFLOW.fire(case, "approve", Role.SUPERVISOR, {"amount": 20_000}, {"amount_limit": 10_000})
+    assert case.state is SampleState.in_review
+
+
+def test_role_error_names_who_may():
+    with pytest.raises(RoleNotAllowed, match="allowed: supervisor"):
+        WORKFLOW.fire(case_in(SampleState.rejected), "reopen", Role.CASEWORKER)
+
+
+def test_allowed_triggers_by_role():
+    assert WORKFLOW.allowed_triggers(case_in(SampleState.in_review), Role.SUPERVISOR) == [
+        "approve", "comment", "reject"]
+    assert WORKFLOW.allowed_triggers(case_in(SampleState.in_review), Role.HOSPITAL_STAFF) == []
+    assert WORKFLOW.allowed_triggers(case_in("open"), Role.HOSPITAL_STAFF) == ["submit"]
+
+
+def test_one_shared_machine_and_no_models_added():
+    machine = WORKFLOW.machine
+    for _ in range(3):
+        WORKFLOW.fire(case_in(SampleState.open), "submit", Role.CASEWORKER)
+    assert WORKFLOW.machine is machine
+    assert machine.models == []
+    assert not hasattr(case_in(SampleState.open), "to_closed")  # no auto transitions, nothing bound
+
+
+def test_diagram_is_mermaid_from_the_table():
+    text = WORKFLOW.diagram()
+    assert text.startswith("---\nsample\n---\nstateDiagram-v2\n")
+    for row in WORKFLOW.transitions:
+        for source in row.source:
+            assert f"{source.value} --> {row.dest.value}: " in text
+    assert "[*] --> open" in text
+
+
+def test_describe_lists_every_row():
+    described = WORKFLOW.describe()
+    assert described["initial"] == "open"
+    assert described["transitions"][0] == {
+        "trigger": "submit", "sources": ["open"], "dest": "in_review", "roles": ["caseworker", "hospital_staff"],
+        "guards": ["has_title"], "schema": None,
+    }
+
+
+def test_a_definition_with_an_unknown_guard_is_refused():
+    with pytest.raises(ValueError, match="no guard named missing"):
+        Workflow("bad", SampleState, SampleState.open,
+                 [transition("submit", SampleState.open, SampleState.in_review, [Role.CASEWORKER],
+                             guards=["missing"])])

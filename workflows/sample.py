@@ -1,0 +1,55 @@
+"""The reference workflow: small, but with every feature the engine offers (several sources, a
+transition back to the same state, guards with reasons, data schemas, several roles). The engine's
+tests and benchmarks run on it; it is not one of the product's workflows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from workflows.engine import Workflow, transition
+from workflows.roles import Role
+
+R = Role
+
+
+class SampleState(StrEnum):
+    open = "open"
+    in_review = "in_review"
+    approved = "approved"
+    rejected = "rejected"
+    closed = "closed"
+
+
+S = SampleState
+DEFAULT_AMOUNT_LIMIT = 10_000_000
+
+
+def has_title(case: Any, _data: Mapping[str, Any], _facts: Mapping[str, Any]) -> str | None:
+    return None if (case.title or "").strip() else "the case has no title"
+
+
+def amount_within_limit(_case: Any, data: Mapping[str, Any], facts: Mapping[str, Any]) -> str | None:
+    limit = facts.get("amount_limit", DEFAULT_AMOUNT_LIMIT)
+    amount = data.get("amount", 0)
+    return None if amount <= limit else f"amount {amount} is over the limit of {limit}"
+
+
+WORKFLOW = Workflow(
+    name="sample",
+    description="Reference workflow for the engine's tests and benchmarks.",
+    states=SampleState,
+    initial=S.open,
+    transitions=[
+        transition("submit", S.open, S.in_review, [R.CASEWORKER, R.HOSPITAL_STAFF], guards=["has_title"]),
+        transition("comment", S.in_review, S.in_review, [R.CASEWORKER, R.SUPERVISOR, R.BPJS_OFFICER],
+                   schema="comment"),
+        transition("approve", S.in_review, S.approved, [R.SUPERVISOR], guards=["amount_within_limit"],
+                   schema="approval"),
+        transition("reject", [S.open, S.in_review], S.rejected, [R.SUPERVISOR, R.BPJS_OFFICER], schema="reason"),
+        transition("reopen", S.rejected, S.open, [R.SUPERVISOR]),
+        transition("close", [S.approved, S.rejected], S.closed, [R.CASEWORKER, R.SUPERVISOR, R.SYSTEM]),
+    ],
+    guards={"has_title": has_title, "amount_within_limit": amount_within_limit},
+)
