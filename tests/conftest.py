@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from berjasa import create_app, migrate
 from berjasa.db import db
 from tests.services import RedisServer, postgres_database, redis_server_binary, unavailable
+from workers.app import use_app
 
 SECRET = "test-secret-" + "x" * 40
 
@@ -45,7 +46,9 @@ def app(tmp_path: Path, sqlite_template: Path) -> Iterator[Flask]:
     path = tmp_path / "berjasa.db"
     shutil.copy(sqlite_template, path)
     app = make_app(tmp_path, f"sqlite:///{path}")
+    use_app(app)  # actors run in this app, as in `berjasa serve`
     yield app
+    use_app(None)
     with app.app_context():
         db.engine.dispose()
 
@@ -96,7 +99,9 @@ def pg_app(tmp_path: Path, pg_url: str) -> Iterator[Flask]:
     app = make_app(tmp_path, pg_url)
     with app.app_context():
         migrate.upgrade(db.engine)
+    use_app(app)
     yield app
+    use_app(None)
     with app.app_context():
         db.engine.dispose()
 
@@ -114,3 +119,20 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.start()
     yield server.url
     server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine_app(request):
+    """The app on SQLite and on PostgreSQL, with the reference workflow's case table."""
+    from tests.cases.sample import create_table
+
+    app = request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+    with app.app_context():
+        create_table(db.engine)
+    return app
+
+
+@pytest.fixture
+def session(engine_app):
+    with engine_app.app_context(), db.new_session() as session:
+        yield session

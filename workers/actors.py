@@ -38,11 +38,13 @@ def tick() -> None:
         log.info("tick: %d timer(s) due", len(fired))
 
 
-@consumer("case_activity")
-def case_activity(session: Session, event: EventMessage) -> None:
+def record_case_activity(session: Session, event: EventMessage) -> None:
     """Keep the per-case activity read model (events handled, last event and when)."""
     from berjasa.events.service import record_activity
 
     if event.case_id is not None:
         record_activity(session, case_type=event.case_type, case_id=event.case_id,
                         version=event.case_version or 0, event_type=event.event_type, at=event.at)
+
+
+case_activity = consumer("case_activity")(record_case_activity)

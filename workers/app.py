@@ -10,7 +10,7 @@ _app: Flask | None = None
 _lock = threading.Lock()
 
 
-def use_app(app: Flask) -> None:
+def use_app(app: Flask | None) -> None:
     """Make actors in this process use `app` (the embedded mode and tests)."""
     global _app
     _app = app

@@ -59,7 +59,7 @@ def consumer(
     return decorator
 
 
-def handle(name: str, handler: Handler, event: EventMessage, throws: tuple[type[BaseException], ...]) -> str:
+def handle(name: str, handler: Handler, event: EventMessage, throws: tuple[type[BaseException], ...] = ()) -> str:
     """Run one delivery; returns what happened: done, duplicate, stale or failed."""
     from berjasa.db import db, unit_of_work
     from berjasa.events.service import advance_cursor, claim_message

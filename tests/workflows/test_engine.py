@@ -6,7 +6,12 @@ from types import SimpleNamespace
 import pytest
 
 from workflows.engine import (
-    GuardFailed, NotAllowedFromState, RoleNotAllowed, UnknownTrigger, Workflow, transition,
+    GuardFailed,
+    NotAllowedFromState,
+    RoleNotAllowed,
+    UnknownTrigger,
+    Workflow,
+    transition,
 )
 from workflows.roles import Role
 from workflows.sample import WORKFLOW, SampleState
