@@ -73,6 +73,11 @@ class TextFormatter(logging.Formatter):
 def configure(log_format: str, level: str) -> None:
     """Set up the root logger once per process: stderr, text or JSON, redacting."""
     root = logging.getLogger()
+    for other in list(root.handlers):
+        # A host's own handler (Dramatiq's worker processes add one) would print every line twice and
+        # unredacted; pytest's capture handlers stay.
+        if not getattr(other, "berjasa", False) and not type(other).__module__.startswith("_pytest"):
+            root.removeHandler(other)
     handler = next((h for h in root.handlers if getattr(h, "berjasa", False)), None)
     if handler is None:
         handler = logging.StreamHandler(sys.stderr)
@@ -88,6 +93,7 @@ def configure(log_format: str, level: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("dramatiq").setLevel(logging.WARNING)
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _start_request() -> None:

@@ -68,11 +68,14 @@ def handle(name: str, handler: Handler, event: EventMessage, throws: tuple[type[
         try:
             with unit_of_work(session):
                 if not claim_message(session, consumer=name, message_id=event.event_id):
+                    log.info("%s: duplicate delivery of event %s ignored", name, event.event_id)
                     return "duplicate"
                 if event.case_id is not None and event.case_version is not None and not advance_cursor(
                     session, consumer=name, case_type=event.case_type, case_id=event.case_id,
                     version=event.case_version,
                 ):
+                    log.info("%s: event %s is older than %s %s's applied version", name, event.event_id,
+                             event.case_type, event.case_id)
                     return "stale"
                 handler(session, event)
                 return "done"

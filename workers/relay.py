@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from berjasa.db import db, unit_of_work, utcnow
 from berjasa.events.models import OutboxEvent
+from workers import actors as _actors  # noqa: F401  (declares the consumers the relay sends to)
 from workers.subscriptions import consumers_for
 
 log = logging.getLogger("berjasa.relay")
