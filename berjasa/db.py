@@ -106,7 +106,8 @@ def unit_of_work(session: Session) -> Iterator[Session]:
         session.rollback()
     try:
         with session.begin():
-            session.connection(execution_options={"berjasa_write": True})
+            if session.get_bind().dialect.name == "sqlite":
+                session.connection(execution_options={"berjasa_write": True})
             yield session
     except BaseException:
         session.info.pop(outbox.PENDING, None)
