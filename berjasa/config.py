@@ -26,6 +26,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BROKER_NAMESPACE": "berjasa",
         "RELAY_BATCH": 500,
         "RELAY_POLL_SECONDS": 1,
+        "RELAY_GATHER_MS": 20,
         "SECRET_KEY": "",
         "LOG_FORMAT": "text",
         "LOG_LEVEL": "INFO",
@@ -52,6 +53,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     for key in ("MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SQLITE_BUSY_TIMEOUT_MS", "WORKER_THREADS", "TICK_SECONDS",
                 "RELAY_BATCH", "RELAY_POLL_SECONDS"):
         _check_positive_int(config, key)
+    _check_positive_int(config, "RELAY_GATHER_MS", minimum=0)
     _check_secret_key(config, instance_path)
     if config["AUTO_MIGRATE"] is None:
         config["AUTO_MIGRATE"] = not is_production(config)
@@ -92,16 +94,17 @@ def _check_choice(config: dict[str, Any], key: str, choices: tuple[str, ...]) ->
     config[key] = value
 
 
-def _check_positive_int(config: dict[str, Any], key: str) -> None:
+def _check_positive_int(config: dict[str, Any], key: str, minimum: int = 1) -> None:
     value = config.get(key)
+    problem = f"{_name(key)} must be a whole number of at least {minimum}, not {value!r}"
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ConfigError(f"{_name(key)} must be a positive whole number, not {value!r}")
+        raise ConfigError(problem)
     try:
         number = int(value)
     except ValueError:
-        raise ConfigError(f"{_name(key)} must be a positive whole number, not {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"{_name(key)} must be a positive whole number, not {value!r}")
+        raise ConfigError(problem) from None
+    if number < minimum:
+        raise ConfigError(problem)
     config[key] = number
 
 

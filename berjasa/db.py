@@ -123,7 +123,6 @@ def make_engine(url: str, config: dict[str, Any]) -> Engine:
         url,
         pool_size=int(config["DB_POOL_SIZE"]),
         max_overflow=int(config["DB_POOL_SIZE"]),
-        pool_pre_ping=True,
         pool_recycle=1800,
     )
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, json
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIME = "application/problem+json"
@@ -146,6 +147,12 @@ def unexpected_error_response(error: Exception) -> Response:
     """A bug: log the traceback with the request id; tell the caller nothing of the internals."""
     if isinstance(error, HTTPException):
         return http_exception_response(error)
+    if isinstance(error, OperationalError):
+        # The database went away (restart, failover, network): the pool drops the dead connections,
+        # so a retry gets a fresh one. No pre-ping round trip on every checkout.
+        log.warning("database unavailable (request %s): %s", g.get("request_id", "-"), type(error.orig).__name__)
+        return problem(503, "Service unavailable", "The database is unavailable; retry shortly.",
+                       slug="dependency-down", headers={"Retry-After": "2"})
     log.exception("unhandled error (request %s)", g.get("request_id", "-"))
     return problem(500, "Internal server error", "An unexpected error occurred; quote the request id.")
 

@@ -38,13 +38,12 @@ def tick() -> None:
         log.info("tick: %d timer(s) due", len(fired))
 
 
-def record_case_activity(session: Session, event: EventMessage) -> None:
+def record_case_activity(session: Session, events: list[EventMessage]) -> None:
     """Keep the per-case activity read model (events handled, last event and when)."""
     from berjasa.events.service import record_activity
 
-    if event.case_id is not None:
-        record_activity(session, case_type=event.case_type, case_id=event.case_id,
-                        version=event.case_version or 0, event_type=event.event_type, at=event.at)
+    record_activity(session, [(e.case_type, e.case_id, e.case_version or 0, e.event_type, e.at)
+                              for e in events if e.case_id is not None])
 
 
-case_activity = consumer("case_activity")(record_case_activity)
+case_activity = consumer("case_activity", batch=True)(record_case_activity)

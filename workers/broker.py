@@ -14,9 +14,10 @@ from dramatiq.brokers.stub import StubBroker
 #: A worker that stops heart-beating for this long is dead and its unacked messages go back on the queue.
 HEARTBEAT_TIMEOUT_MS = int(os.environ.get("BERJASA_BROKER_HEARTBEAT_TIMEOUT_MS", "20000"))
 #: Out of a million broker commands, how many also run the requeue maintenance. Idle consumers poll
-#: about once a second per queue, so 100,000 (10%) runs maintenance every few seconds: with the
-#: heartbeat timeout above, a crashed worker's messages come back well within a minute.
-MAINTENANCE_CHANCE = int(os.environ.get("BERJASA_BROKER_MAINTENANCE_CHANCE", "100000"))
+#: about ten times a second per queue (`berjasa worker` sets dramatiq_worker_timeout=100), so 10,000
+#: (1%) runs maintenance about every second: with the heartbeat timeout above, a crashed worker's
+#: messages come back well within a minute.
+MAINTENANCE_CHANCE = int(os.environ.get("BERJASA_BROKER_MAINTENANCE_CHANCE", "10000"))
 
 
 def make_broker(url: str | None) -> dramatiq.Broker:

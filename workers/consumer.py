@@ -1,15 +1,17 @@
-"""The consumer decorator: a Dramatiq actor that handles each event once and never goes backwards.
+"""The consumer decorator: a Dramatiq actor that applies each event once and never goes backwards.
 
-In one transaction it records (consumer, event id) with INSERT ... ON CONFLICT DO NOTHING RETURNING
-(a second delivery stops there), advances the consumer's cursor for the case (an event older than
-one already applied stops there), and runs the handler. A crash anywhere rolls all three back, so
-the redelivered message is handled as if for the first time."""
+The relay sends each consumer its events in small batches (one Dramatiq message per batch; a case's
+events stay together and in order). In one transaction per batch the consumer records every
+(consumer, event id) with one INSERT ... ON CONFLICT DO NOTHING RETURNING (ids already there are
+duplicates and are skipped), advances its cursor for each case (an event older than one already
+applied is skipped), and runs the handler on the rest. A crash anywhere rolls the whole batch back,
+so the redelivered message is handled as if for the first time."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,52 +38,92 @@ class EventMessage:
     def at(self) -> datetime:
         return datetime.fromisoformat(self.created_at)
 
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 Handler = Callable[[Session, EventMessage], None]
+BatchHandler = Callable[[Session, list[EventMessage]], None]
+Throws = tuple[type[BaseException], ...]
 
 
 def consumer(
-    name: str, *, queue: str = "events", max_retries: int = 10, time_limit: int = 60_000,
-    throws: tuple[type[BaseException], ...] = (), min_backoff: int = 500, max_backoff: int = 60_000,
-) -> Callable[[Handler], dramatiq.Actor]:
-    """Make `handler(session, event)` an idempotent actor named `name`; `throws` are not retried."""
+    name: str, *, queue: str = "events", max_retries: int = 10, time_limit: int = 60_000, throws: Throws = (),
+    batch: bool = False, min_backoff: int = 500, max_backoff: int = 60_000,
+) -> Callable[[Handler | BatchHandler], dramatiq.Actor]:
+    """Make `handler(session, event)` (or, with batch=True, `handler(session, events)`) an idempotent
+    actor named `name`.
 
-    def decorator(handler: Handler) -> dramatiq.Actor:
-        def run(message: dict[str, Any]) -> None:
-            handle(name, handler, EventMessage(**message), throws)
+    An exception in `throws` refuses that one event for good (recorded as failed, the rest of the
+    batch goes on); any other exception fails the batch, which Dramatiq retries with backoff."""
+    if batch and throws:
+        raise ValueError("a batch handler cannot refuse single events; use a per-event handler with throws")
+
+    def decorator(handler: Handler | BatchHandler) -> dramatiq.Actor:
+        def run(events: list[dict[str, Any]]) -> None:
+            handle_batch(name, handler, [EventMessage(**e) for e in events], throws, batch=batch)
 
         run.__name__ = name
         return dramatiq.actor(
             run, actor_name=name, queue_name=queue, max_retries=max_retries, time_limit=time_limit,
-            throws=throws, min_backoff=min_backoff, max_backoff=max_backoff,
+            min_backoff=min_backoff, max_backoff=max_backoff,
         )
 
     return decorator
 
 
-def handle(name: str, handler: Handler, event: EventMessage, throws: tuple[type[BaseException], ...] = ()) -> str:
-    """Run one delivery; returns what happened: done, duplicate, stale or failed."""
+def handle_batch(
+    name: str, handler: Handler | BatchHandler, events: Sequence[EventMessage], throws: Throws = (),
+    *, batch: bool = False,
+) -> list[str]:
+    """Apply a batch in one transaction; return each event's outcome: done, duplicate, stale or failed."""
     from berjasa.db import db, unit_of_work
-    from berjasa.events.service import advance_cursor, claim_message
+    from berjasa.events.service import advance_cursors, claim_messages
 
-    with get_app().app_context(), db.new_session() as session:
-        try:
-            with unit_of_work(session):
-                if not claim_message(session, consumer=name, message_id=event.event_id):
-                    log.info("%s: duplicate delivery of event %s ignored", name, event.event_id)
-                    return "duplicate"
-                if event.case_id is not None and event.case_version is not None and not advance_cursor(
-                    session, consumer=name, case_type=event.case_type, case_id=event.case_id,
-                    version=event.case_version,
-                ):
-                    log.info("%s: event %s is older than %s %s's applied version", name, event.event_id,
-                             event.case_type, event.case_id)
-                    return "stale"
-                handler(session, event)
-                return "done"
-        except throws:
-            # Refused for good: remember it, so a restart does not hand it over again; Dramatiq won't retry.
-            with unit_of_work(session):
-                claim_message(session, consumer=name, message_id=event.event_id, outcome="failed")
-            log.exception("%s refused event %s (%s)", name, event.event_id, event.event_type)
-            raise
+    with get_app().app_context(), db.new_session() as session, unit_of_work(session):
+        fresh = claim_messages(session, consumer=name, message_ids=[e.event_id for e in events])
+        outcomes: list[str] = []
+        todo: list[int] = []
+        for index, event in enumerate(events):
+            if event.event_id in fresh:
+                fresh.discard(event.event_id)  # the same id twice in one batch: the second is a duplicate
+                todo.append(index)
+                outcomes.append("done")
+            else:
+                log.info("%s: duplicate delivery of event %s ignored", name, event.event_id)
+                outcomes.append("duplicate")
+        with_case = [i for i in todo if events[i].case_id is not None and events[i].case_version is not None]
+        verdicts = advance_cursors(session, consumer=name, events=[
+            (events[i].case_type, events[i].case_id, events[i].case_version) for i in with_case])
+        for index, newer in zip(with_case, verdicts, strict=True):
+            if not newer:
+                log.info("%s: event %s is older than the version already applied", name, events[index].event_id)
+                outcomes[index] = "stale"
+        apply = [i for i in todo if outcomes[i] == "done"]
+        if batch:
+            handler(session, [events[i] for i in apply])
+        else:
+            for index in apply:
+                outcomes[index] = _apply(session, name, handler, events[index], throws)
+        return outcomes
+
+
+def _apply(session: Session, name: str, handler: Handler, event: EventMessage, throws: Throws) -> str:
+    from berjasa.events.service import mark_failed
+
+    if not throws:
+        handler(session, event)
+        return "done"
+    try:
+        with session.begin_nested():  # a savepoint, so one refused event leaves the others applied
+            handler(session, event)
+    except throws:
+        mark_failed(session, consumer=name, message_id=event.event_id)
+        log.exception("%s refused event %s (%s) for good", name, event.event_id, event.event_type)
+        return "failed"
+    return "done"
+
+
+def handle(name: str, handler: Handler, event: EventMessage, throws: Throws = ()) -> str:
+    """Apply one event (a batch of one)."""
+    return handle_batch(name, handler, [event], throws)[0]

@@ -63,8 +63,12 @@ def redeliver_unfinished(app: Flask) -> int:
 
     with app.app_context(), db.new_session() as session, session.begin():
         pending = unfinished_deliveries(session, SUBSCRIPTIONS, since=REDELIVERY_WINDOW)
+    by_consumer: dict[str, list] = {}
     for row, consumer in pending:
-        relay.send(row, consumer)
+        by_consumer.setdefault(consumer, []).append(row)
+    for consumer, rows in by_consumer.items():
+        for batch in relay.batches(rows, relay.CHUNK):
+            relay.send(batch, consumer)
     if pending:
         log.info("handed %d unfinished event deliveries to their consumers again", len(pending))
     return len(pending)

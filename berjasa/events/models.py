@@ -53,7 +53,7 @@ class OutboxEvent(Base):
     case_version: Mapped[int | None] = mapped_column(sa.Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -9,12 +9,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from berjasa.db import utcnow
 from berjasa.events.models import OutboxEvent
 
 log = logging.getLogger("berjasa.outbox")
 PENDING = "berjasa.outbox_pending"
+ROWS = "berjasa.outbox_rows"
 
 #: Set after a commit that wrote outbox rows; the embedded relay thread waits on it.
 wakeup = threading.Event()
@@ -24,17 +28,33 @@ _listeners: dict[str, Callable[[], None]] = {"embedded": wakeup.set}
 def emit(
     session: Session, event_type: str, *, case_type: str | None = None, case_id: int | None = None,
     case_version: int | None = None, payload: dict[str, Any] | None = None,
-) -> OutboxEvent:
-    """Add an outbox row to the current transaction: it is published only if the transaction commits."""
+) -> str:
+    """Add an outbox row to the current transaction (published only if it commits); return its event id.
+
+    The rows are written together just before the commit: one INSERT per transaction, no ORM objects."""
     if not session.in_transaction():
         raise RuntimeError("emit() belongs inside a unit of work")
-    row = OutboxEvent(
-        event_id=uuid.uuid4().hex, event_type=event_type, case_type=case_type, case_id=case_id,
-        case_version=case_version, payload=plain_json(payload or {}),
-    )
-    session.add(row)
+    event_id = uuid.uuid4().hex
+    session.info.setdefault(ROWS, []).append({
+        "event_id": event_id, "event_type": event_type, "case_type": case_type, "case_id": case_id,
+        "case_version": case_version, "payload": plain_json(payload or {}), "created_at": utcnow(),
+    })
     session.info[PENDING] = True
-    return row
+    return event_id
+
+
+@event.listens_for(Session, "before_commit")
+def _write_rows(session: Session) -> None:
+    """All the transaction's outbox rows in one INSERT, just before it commits."""
+    rows = session.info.pop(ROWS, None)
+    if rows:
+        session.execute(sa.insert(OutboxEvent), rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_rows(session: Session) -> None:
+    session.info.pop(ROWS, None)
+    session.info.pop(PENDING, None)
 
 
 def plain_json(value: Any) -> Any:

@@ -2,50 +2,85 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from berjasa.db import UtcDateTime, utcnow
-from berjasa.events.models import OutboxEvent, ProcessedMessage, Timer
+from berjasa.events.models import ConsumerCursor, OutboxEvent, ProcessedMessage, Timer
 from berjasa.events.outbox import emit
 
-# Plain SQL that PostgreSQL and SQLite (3.35+) both run: compiled once, cheap on the consumers' hot path.
-CLAIM_MESSAGE = sa.text(
-    "INSERT INTO processed_messages (consumer, message_id, outcome, processed_at) "
-    "VALUES (:consumer, :message_id, :outcome, :at) ON CONFLICT DO NOTHING RETURNING message_id"
-).bindparams(sa.bindparam("at", type_=UtcDateTime))
-ADVANCE_CURSOR = sa.text(
-    "INSERT INTO consumer_cursors (consumer, case_type, case_id, version) "
-    "VALUES (:consumer, :case_type, :case_id, :version) "
-    "ON CONFLICT (consumer, case_type, case_id) DO UPDATE SET version = excluded.version "
-    "WHERE consumer_cursors.version < excluded.version RETURNING version"
-)
+# Plain SQL that PostgreSQL and SQLite (3.35+) both run, compiled once: the read model's hot path.
 RECORD_ACTIVITY = sa.text(
     "INSERT INTO case_activity (case_type, case_id, events_handled, last_version, last_event_type, last_event_at) "
-    "VALUES (:case_type, :case_id, 1, :version, :event_type, :at) "
-    "ON CONFLICT (case_type, case_id) DO UPDATE SET events_handled = case_activity.events_handled + 1, "
+    "VALUES (:case_type, :case_id, :count, :version, :event_type, :at) "
+    "ON CONFLICT (case_type, case_id) DO UPDATE SET "
+    "events_handled = case_activity.events_handled + excluded.events_handled, "
     "last_version = CASE WHEN excluded.last_version > case_activity.last_version "
     "THEN excluded.last_version ELSE case_activity.last_version END, "
     "last_event_type = excluded.last_event_type, last_event_at = excluded.last_event_at"
 ).bindparams(sa.bindparam("at", type_=UtcDateTime))
 
 
-def claim_message(session: Session, *, consumer: str, message_id: str, outcome: str = "done") -> bool:
-    """Record that `consumer` handles `message_id`; False if it already did.
+def claim_messages(session: Session, *, consumer: str, message_ids: Sequence[str]) -> set[str]:
+    """Record a batch of messages for `consumer` in one statement; return the ids it had not handled before."""
+    if not message_ids:
+        return set()
+    now = utcnow()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(ProcessedMessage)
+        .values([{"consumer": consumer, "message_id": m, "outcome": "done", "processed_at": now}
+                 for m in dict.fromkeys(message_ids)])
+        .on_conflict_do_nothing()
+        .returning(ProcessedMessage.message_id)
+    )
+    return set(session.scalars(stmt))
 
-    INSERT ... ON CONFLICT DO NOTHING RETURNING: the returned row, not rowcount, tells (rowcount is -1
-    on psycopg 3)."""
-    params = {"consumer": consumer, "message_id": message_id, "outcome": outcome, "at": utcnow()}
-    return session.execute(CLAIM_MESSAGE, params).first() is not None
+
+def mark_failed(session: Session, *, consumer: str, message_id: str) -> None:
+    """A consumer refused this message for good: keep the record, with outcome `failed`."""
+    session.execute(sa.update(ProcessedMessage).where(ProcessedMessage.consumer == consumer,
+                                                      ProcessedMessage.message_id == message_id)
+                    .values(outcome="failed"))
 
 
-def advance_cursor(session: Session, *, consumer: str, case_type: str, case_id: int, version: int) -> bool:
-    """Move the consumer's cursor for a case to `version`; False if it has applied this version or a newer one."""
-    params = {"consumer": consumer, "case_type": case_type, "case_id": case_id, "version": version}
-    return session.execute(ADVANCE_CURSOR, params).first() is not None
+def advance_cursors(
+    session: Session, *, consumer: str, events: Sequence[tuple[str, int, int]]
+) -> list[bool]:
+    """For (case_type, case_id, version) in order: True where the version is newer than what `consumer`
+    applied to that case (counting earlier items of the batch), False where it is stale. Moves the
+    cursors in two statements whatever the batch size."""
+    keys = list({(t, i) for t, i, _ in events})
+    if not keys:
+        return []
+    applied = dict(
+        ((t, i), v) for t, i, v in session.execute(
+            sa.select(ConsumerCursor.case_type, ConsumerCursor.case_id, ConsumerCursor.version)
+            .where(ConsumerCursor.consumer == consumer,
+                   sa.tuple_(ConsumerCursor.case_type, ConsumerCursor.case_id).in_(keys))
+            .with_for_update()
+        )
+    )
+    verdicts = []
+    for case_type, case_id, version in events:
+        newer = version > applied.get((case_type, case_id), 0)
+        if newer:
+            applied[(case_type, case_id)] = version
+        verdicts.append(newer)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(ConsumerCursor).values(
+        [{"consumer": consumer, "case_type": t, "case_id": i, "version": applied[(t, i)]} for t, i in keys]
+    )
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["consumer", "case_type", "case_id"], set_={"version": stmt.excluded.version},
+        where=ConsumerCursor.version < stmt.excluded.version,
+    ))
+    return verdicts
 
 
 def claim_due_timers(session: Session, *, now: datetime | None = None, limit: int = 500) -> list[Timer]:
@@ -94,9 +129,15 @@ def unfinished_deliveries(
     return pending
 
 
-def record_activity(
-    session: Session, *, case_type: str, case_id: int, version: int, event_type: str, at: datetime
-) -> None:
-    """The case_activity read model: one more event handled for this case (one upsert, no read)."""
-    session.execute(RECORD_ACTIVITY, {"case_type": case_type, "case_id": case_id, "version": version,
-                                      "event_type": event_type, "at": at})
+def record_activity(session: Session, items: Sequence[tuple[str, int, int, str, datetime]]) -> None:
+    """The case_activity read model: for each (case_type, case_id, version, event_type, at), one more event
+    handled. Items of one case are folded first, so each case costs one row of one upsert."""
+    folded: dict[tuple[str, int], dict[str, Any]] = {}
+    for case_type, case_id, version, event_type, at in items:
+        row = folded.setdefault((case_type, case_id), {"case_type": case_type, "case_id": case_id, "count": 0,
+                                                        "version": 0, "event_type": event_type, "at": at})
+        row["count"] += 1
+        row["version"] = max(row["version"], version)
+        row["event_type"], row["at"] = event_type, at
+    if folded:
+        session.execute(RECORD_ACTIVITY, list(folded.values()))

@@ -37,3 +37,18 @@ def test_openapi_and_docs(client):
     assert "/api/docs-assets/swagger-ui-bundle.js" in page and "/api/openapi.json" in page
     asset = client.get("/api/docs-assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000  # served locally, no CDN needed
+
+
+def test_a_database_outage_in_a_request_is_a_503_not_a_500(tmp_path, client, tokens, app):
+    import os
+
+    os.remove(tmp_path / "berjasa.db")
+    os.makedirs(tmp_path / "berjasa.db")  # the file is gone and cannot be made again
+    with app.app_context():
+        from berjasa.db import db
+
+        db.engine.dispose()
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['demo-admin']}"})
+    assert response.status_code == 503
+    body = response.get_json(force=True)
+    assert body["type"] == "/problems/dependency-down" and response.headers["Retry-After"] == "2"

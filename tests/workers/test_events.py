@@ -16,7 +16,7 @@ from berjasa.events.service import claim_due_timers
 from tests.cases.conftest import CASEWORKER, SUPERVISOR
 from tests.cases.sample import fire, open_case
 from workers import embedded, relay
-from workers.consumer import EventMessage, handle
+from workers.consumer import EventMessage, handle, handle_batch
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_fifty_deliveries_of_one_message_apply_once(engine_app, session):
     msg = message(case_id=7, version=3)
     with running(engine_app, threads=8):
         for _ in range(50):
-            case_activity.send(msg)
+            case_activity.send([msg])
         drain()
     assert activity(session) == {7: (1, 3, "sample.submit")}
     assert processed(session) == [("case_activity", msg["event_id"], "done")]
@@ -74,7 +74,8 @@ def test_fifty_deliveries_of_one_message_apply_once(engine_app, session):
 def test_an_event_older_than_what_was_applied_is_ignored(engine_app, session):
     from workers.actors import record_case_activity
 
-    outcomes = [handle("case_activity", record_case_activity, EventMessage(**message(9, v))) for v in (3, 2, 3, 4)]
+    outcomes = [handle_batch("case_activity", record_case_activity, [EventMessage(**message(9, v))], batch=True)[0]
+                for v in (3, 2, 3, 4)]
     assert outcomes == ["done", "stale", "stale", "done"]
     assert activity(session) == {9: (2, 4, "sample.submit")}
 
@@ -87,10 +88,37 @@ def test_a_refused_event_is_recorded_and_not_retried(engine_app, session):
         raise Refused("no such participant")
 
     msg = EventMessage(**message(4, 1))
-    with pytest.raises(Refused):
-        handle("strict", refuse, msg, (Refused,))
+    assert handle("strict", refuse, msg, (Refused,)) == "failed"
     assert processed(session) == [("strict", msg.event_id, "failed")]
     assert handle("strict", refuse, msg, (Refused,)) == "duplicate"
+
+
+def test_one_refused_event_leaves_the_rest_of_its_batch_applied(engine_app, session):
+    from berjasa.events.service import record_activity
+
+    class Refused(Exception):
+        pass
+
+    def apply(session, event):
+        record_activity(session, [("sample", event.case_id, 1, "x", event.at)])
+        if event.case_id == 2:
+            raise Refused("bad data")  # its write is rolled back to the savepoint
+
+    first, second, third = (EventMessage(**message(i, 1)) for i in (1, 2, 3))
+    outcomes = handle_batch("strict", apply, [first, second, first, third], (Refused,))
+    assert outcomes == ["done", "failed", "duplicate", "done"]
+    assert sorted(activity(session)) == [1, 3]
+    assert sorted(o for _, _, o in processed(session)) == ["done", "done", "failed"]
+
+
+def test_a_retryable_failure_rolls_the_whole_batch_back(engine_app, session):
+    def flaky(session, event):
+        if event.case_id == 2:
+            raise ConnectionError("the database went away")
+
+    with pytest.raises(ConnectionError):
+        handle_batch("flaky", flaky, [EventMessage(**message(i, 1)) for i in (1, 2, 3)])
+    assert processed(session) == []  # Dramatiq retries the message; nothing was recorded
 
 
 def make_events(session, cases=3):
@@ -131,7 +159,7 @@ def test_a_relay_that_dies_between_send_and_mark_sends_again(runtime, session, m
     monkeypatch.setattr(relay, "_mark_published", real_mark)
     sent = Counter()
     real_send = relay.send
-    monkeypatch.setattr(relay, "send", lambda row, c: (sent.update([row.event_id]), real_send(row, c)))
+    monkeypatch.setattr(relay, "send", lambda rows, c: (sent.update(r.event_id for r in rows), real_send(rows, c)))
     assert relay.relay_once(session) == 6
     drain()
     assert sum(sent.values()) == 6  # every event went out a second time
@@ -145,9 +173,9 @@ def test_several_relays_at_once_publish_each_row_once(engine_app, session, monke
     sent = Counter()
     lock = threading.Lock()
 
-    def count(row, consumer):
+    def count(rows, consumer):
         with lock:
-            sent[(row.event_id, consumer)] += 1
+            sent.update((row.event_id, consumer) for row in rows)
 
     monkeypatch.setattr(relay, "send", count)
     errors = []
@@ -226,8 +254,32 @@ def test_older_events_delivered_late_are_ignored_by_the_read_model(runtime, sess
     fire(session, case_id, SUPERVISOR, "approve", 2, data={"amount": 10})
     with session.begin():
         rows = session.scalars(sa.select(OutboxEvent).order_by(OutboxEvent.id.desc())).all()
-    for row in rows:  # newest first: approve (v3), submit (v2), created (v1)
-        relay.send(row, "case_activity")
+    for row in rows:  # newest first: approve (v3), submit (v2), created (v1), one message each
+        relay.send([row], "case_activity")
     drain()
     assert activity(session)[case_id] == (1, 3, "sample.approve")
     assert sorted(o for _, _, o in processed(session)) == ["done", "done", "done"]
+
+
+def test_a_batch_with_several_events_of_one_case_applies_them_in_order(engine_app, session):
+    from workers.actors import record_case_activity
+
+    events = [EventMessage(**message(5, v)) for v in (1, 2, 4, 3)] + [EventMessage(**message(6, 1))]
+    outcomes = handle_batch("case_activity", record_case_activity, events, batch=True)
+    assert outcomes == ["done", "done", "done", "stale", "done"]
+    assert activity(session) == {5: (3, 4, "sample.submit"), 6: (1, 1, "sample.submit")}
+
+
+def test_batches_keep_each_case_together_and_in_order():
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(id=i, case_type="claim", case_id=i % 7, event_id=str(i)) for i in range(1, 201)]
+    rows.append(SimpleNamespace(id=201, case_type=None, case_id=None, event_id="201"))
+    parts = relay.batches(rows, 50)
+    assert 1 < len(parts) <= 5
+    assert sorted(r.id for part in parts for r in part) == list(range(1, 202))
+    for case_id in range(7):
+        holders = [part for part in parts if any(r.case_id == case_id for r in part)]
+        assert len(holders) == 1
+        ids = [r.id for r in holders[0] if r.case_id == case_id]
+        assert ids == sorted(ids)
