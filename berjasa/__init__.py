@@ -44,12 +44,13 @@ def _register_nudge(app: Flask) -> None:
 def _register_blueprints(app: Flask, api: Any) -> None:
     from berjasa.auth.views import blp as me
     from berjasa.cases.views import blp as workflows
+    from berjasa.enrolment.views import blp as enrolments
     from berjasa.parties.views import blp as hospitals
-    from berjasa.registry.views import blp as kecamatan
+    from berjasa.registry.views import blp as registry
     from berjasa.system.views import blp as system
 
     app.register_blueprint(system)
-    for blueprint in (me, hospitals, kecamatan, workflows):
+    for blueprint in (me, hospitals, registry, workflows, enrolments):
         api.register_blueprint(blueprint)
 
 

@@ -17,6 +17,7 @@ from workflows.roles import USER_ROLES, Role
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(import_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
@@ -40,6 +41,43 @@ def audit_verify() -> None:
                    err=True)
         raise SystemExit(1)
     click.echo(f"audit log intact: {result.events} events in {result.cases} cases")
+
+
+@click.group("import", help="Bulk imports.")
+def import_group() -> None:
+    pass
+
+
+@import_group.command("dtsen")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "username", default="dtsen-import", show_default=True,
+              help="The user the enrolments are created by (a system actor if no such user).")
+def import_dtsen(path: str, username: str) -> None:
+    """Import a DTSEN CSV now, with a progress bar; print the counts and where the row errors are."""
+    from pathlib import Path
+
+    from berjasa.auth.service import actor_for
+    from berjasa.enrolment import imports
+
+    ensure_schema(current_app)
+    content = Path(path).read_bytes()
+    with _friendly_errors(), db.new_session() as session:
+        actor = actor_for(session=session, username=username)
+        batch = imports.start_import(session=session, requested_by=username, filename=Path(path).name,
+                                     content=content, background=False)
+        with click.progressbar(length=batch.total, label=f"import {batch.id}", file=click.get_text_stream("stderr")
+                               ) as bar:
+            last = [0]
+
+            def advance(current) -> None:
+                bar.update(current.done - last[0])
+                last[0] = current.done
+
+            batch = imports.run_import(session=session, batch_id=batch.id, actor=actor, progress=advance)
+    click.echo(f"import {batch.id}: {batch.total} rows, {batch.created} created, {batch.updated} updated, "
+               f"{batch.unchanged} unchanged, {batch.rejected} rejected")
+    if batch.rejected:
+        click.echo(f"row errors: GET /api/v1/enrolments/imports/{batch.id}/errors.csv")
 
 
 @click.group("db", help="Database schema.")
@@ -114,6 +152,22 @@ def demo_group() -> None:
 def demo_seed() -> None:
     """Seed parties, kecamatan and one user per role; print `ROLE USERNAME TOKEN` lines."""
     print_demo_tokens(seed_demo())
+
+
+@demo_group.command("dtsen")
+@click.option("--rows", type=int, default=1000, show_default=True)
+@click.option("--invalid-share", type=float, default=0.02, show_default=True)
+@click.option("--duplicate-share", type=float, default=0.01, show_default=True)
+@click.option("--seed", type=int)
+@click.option("--delimiter", type=click.Choice([",", ";"]), default=",", show_default=True)
+@click.option("-o", "--output", type=click.File("w"), default="-", help="File to write (default: stdout).")
+def demo_dtsen(rows: int, invalid_share: float, duplicate_share: float, seed: int | None, delimiter: str,
+               output) -> None:
+    """Write a realistic synthetic DTSEN CSV (valid NIKs across the 15 kecamatan, some bad rows)."""
+    from berjasa.enrolment.dtsen import generate
+
+    output.writelines(generate(rows, invalid_share=invalid_share, duplicate_share=duplicate_share, seed=seed,
+                               delimiter=delimiter))
 
 
 @demo_group.command("tokens")

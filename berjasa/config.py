@@ -36,6 +36,15 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WORKER_THREADS": 4,
         "TICK_SECONDS": 30,
         "AUTO_MIGRATE": None,
+        # Eligibility and premiums: UNCONFIRMED in DOMAIN.md, so settings, never constants.
+        "ELIGIBLE_MAX_DECILE": 4,
+        "ELIGIBLE_COHORTS": "rt_rw,non_asn,posyandu_kb_cadre,religious_worker,election_organiser",
+        "ELIGIBLE_WITH_DISABILITY": True,
+        "PREMIUM_JKK_RATE_BP": 100,
+        "PREMIUM_JKM_MONTHLY": 6800,
+        "PREMIUM_JHT_RATE_BP": 200,
+        "DEFAULT_DECLARED_INCOME": 1_000_000,
+        "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
     }
 
 
@@ -54,6 +63,10 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
                 "RELAY_BATCH", "RELAY_POLL_SECONDS"):
         _check_positive_int(config, key)
     _check_positive_int(config, "RELAY_GATHER_MS", minimum=0)
+    for key in ("ELIGIBLE_MAX_DECILE", "PREMIUM_JKK_RATE_BP", "PREMIUM_JKM_MONTHLY", "PREMIUM_JHT_RATE_BP",
+                "DEFAULT_DECLARED_INCOME", "IMPORT_MAX_BYTES"):
+        _check_positive_int(config, key, minimum=0)
+    _check_cohorts(config)
     _check_secret_key(config, instance_path)
     if config["AUTO_MIGRATE"] is None:
         config["AUTO_MIGRATE"] = not is_production(config)
@@ -106,6 +119,15 @@ def _check_positive_int(config: dict[str, Any], key: str, minimum: int = 1) -> N
     if number < minimum:
         raise ConfigError(problem)
     config[key] = number
+
+
+def _check_cohorts(config: dict[str, Any]) -> None:
+    from berjasa.registry.enums import Cohort
+
+    names = [c.strip() for c in str(config.get("ELIGIBLE_COHORTS") or "").split(",") if c.strip()]
+    unknown = [n for n in names if n not in Cohort.__members__]
+    if unknown:
+        raise ConfigError(f"{_name('ELIGIBLE_COHORTS')}: unknown cohort(s) {', '.join(unknown)}")
 
 
 def _check_secret_key(config: dict[str, Any], instance_path: str) -> None:

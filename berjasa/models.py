@@ -2,14 +2,16 @@
 
 from berjasa.auth.models import ApiToken, User
 from berjasa.db import Base
+from berjasa.enrolment.models import CoveragePeriod, Enrolment, ImportBatch, ImportRowError
 from berjasa.events.models import CaseActivity, CaseEvent, ConsumerCursor, OutboxEvent, ProcessedMessage, Timer
 from berjasa.parties.models import Party, PlkkAgreement
-from berjasa.registry.models import Kecamatan
+from berjasa.registry.models import Kecamatan, Participant
 from berjasa.system.models import Ping
 
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "CaseActivity", "CaseEvent", "ConsumerCursor", "Kecamatan", "OutboxEvent", "Party", "Ping",
-    "PlkkAgreement", "ProcessedMessage", "Timer", "User", "metadata",
+    "ApiToken", "CaseActivity", "CaseEvent", "ConsumerCursor", "CoveragePeriod", "Enrolment", "ImportBatch",
+    "ImportRowError", "Kecamatan", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement",
+    "ProcessedMessage", "Timer", "User", "metadata",
 ]

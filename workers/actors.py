@@ -47,3 +47,17 @@ def record_case_activity(session: Session, events: list[EventMessage]) -> None:
 
 
 case_activity = consumer("case_activity", batch=True)(record_case_activity)
+
+
+def run_dtsen_import(session: Session, event: EventMessage) -> None:
+    """Import an uploaded DTSEN file (it commits chunk by chunk and resumes after a crash)."""
+    from berjasa.auth.service import actor_for
+    from berjasa.enrolment.imports import get_batch, run_import
+
+    batch_id = event.payload["batch_id"]
+    requested_by = get_batch(session=session, batch_id=batch_id).requested_by
+    run_import(session=session, batch_id=batch_id, actor=actor_for(session=session, username=requested_by))
+
+
+dtsen_import = consumer("dtsen_import", queue="imports", transactional=False, time_limit=3_600_000,
+                        max_retries=3)(run_dtsen_import)

@@ -49,7 +49,7 @@ Throws = tuple[type[BaseException], ...]
 
 def consumer(
     name: str, *, queue: str = "events", max_retries: int = 10, time_limit: int = 60_000, throws: Throws = (),
-    batch: bool = False, min_backoff: int = 500, max_backoff: int = 60_000,
+    batch: bool = False, transactional: bool = True, min_backoff: int = 500, max_backoff: int = 60_000,
 ) -> Callable[[Handler | BatchHandler], dramatiq.Actor]:
     """Make `handler(session, event)` (or, with batch=True, `handler(session, events)`) an idempotent
     actor named `name`.
@@ -61,7 +61,11 @@ def consumer(
 
     def decorator(handler: Handler | BatchHandler) -> dramatiq.Actor:
         def run(events: list[dict[str, Any]]) -> None:
-            handle_batch(name, handler, [EventMessage(**e) for e in events], throws, batch=batch)
+            messages = [EventMessage(**e) for e in events]
+            if transactional:
+                handle_batch(name, handler, messages, throws, batch=batch)
+            else:
+                handle_each(name, handler, messages)
 
         run.__name__ = name
         return dramatiq.actor(
@@ -106,6 +110,30 @@ def handle_batch(
             for index in apply:
                 outcomes[index] = _apply(session, name, handler, events[index], throws)
         return outcomes
+
+
+def handle_each(name: str, handler: Handler, events: Sequence[EventMessage]) -> list[str]:
+    """Run a self-committing, idempotent handler per event, then record the event as processed."""
+    import sqlalchemy as sa
+
+    from berjasa.db import db, unit_of_work
+    from berjasa.events.models import ProcessedMessage
+    from berjasa.events.service import claim_messages
+
+    outcomes = []
+    with get_app().app_context(), db.new_session() as session:
+        for event in events:
+            with session.begin():
+                seen = session.scalar(sa.select(ProcessedMessage.message_id).where(
+                    ProcessedMessage.consumer == name, ProcessedMessage.message_id == event.event_id))
+            if seen:
+                outcomes.append("duplicate")
+                continue
+            handler(session, event)
+            with unit_of_work(session):
+                claim_messages(session, consumer=name, message_ids=[event.event_id])
+            outcomes.append("done")
+    return outcomes
 
 
 def _apply(session: Session, name: str, handler: Handler, event: EventMessage, throws: Throws) -> str:

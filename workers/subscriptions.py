@@ -7,6 +7,7 @@ from __future__ import annotations
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # consumer (actor name): event type patterns
     "case_activity": ("*",),
+    "dtsen_import": ("import.requested",),
 }
 
 

@@ -117,6 +117,17 @@ def authenticate(*, session: Session, token: str) -> Actor:
     return Actor(user.id, user.username, user.role, party.id, party.kind.value, party.code)
 
 
+def actor_for(*, session: Session, username: str) -> Actor:
+    """The actor of a known user (for work done later on their behalf), or a system actor of that name."""
+    with session.begin():
+        row = session.execute(sa.select(User, Party).join(Party, Party.id == User.party_id)
+                              .where(User.username == username)).first()
+    if row is None:
+        return Actor.system(username)
+    user, party = row
+    return Actor(user.id, user.username, user.role, party.id, party.kind.value, party.code)
+
+
 def _user(session: Session, username: str) -> User:
     user = session.scalar(sa.select(User).where(User.username == username))
     if user is None:

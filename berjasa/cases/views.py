@@ -4,7 +4,7 @@ from flask.views import MethodView
 from berjasa.api import v1_blueprint
 from berjasa.cases.schemas import WorkflowSchema
 from berjasa.errors import NotFound
-from workflows.registry import WORKFLOWS
+from workflows.registry import load as load_workflows
 
 blp = v1_blueprint("workflows", __name__, "The case workflows: states, transitions, diagrams")
 
@@ -14,7 +14,7 @@ class Workflows(MethodView):
     @blp.response(200, WorkflowSchema(many=True))
     def get(self):
         """Each workflow's states and transitions (trigger, sources, destination, roles, guards)."""
-        return [w.describe() for w in WORKFLOWS.values()]
+        return [w.describe() for w in load_workflows().values()]
 
 
 @blp.route("/workflows/<string:name>/diagram")
@@ -22,7 +22,7 @@ class Diagram(MethodView):
     @blp.response(200, content_type="text/plain", description="mermaid stateDiagram-v2")
     def get(self, name):
         """The workflow as a mermaid stateDiagram-v2."""
-        workflow = WORKFLOWS.get(name)
+        workflow = load_workflows().get(name)
         if workflow is None:
             raise NotFound(f"No workflow {name!r}")
         return Response(workflow.diagram(), mimetype="text/plain")

@@ -9,11 +9,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from berjasa.db import utcnow
+from berjasa.db import bulk_insert, utcnow
 from berjasa.events.models import OutboxEvent
 
 log = logging.getLogger("berjasa.outbox")
@@ -27,17 +26,19 @@ _listeners: dict[str, Callable[[], None]] = {"embedded": wakeup.set}
 
 def emit(
     session: Session, event_type: str, *, case_type: str | None = None, case_id: int | None = None,
-    case_version: int | None = None, payload: dict[str, Any] | None = None,
+    case_version: int | None = None, payload: dict[str, Any] | None = None, plain: bool = False,
 ) -> str:
     """Add an outbox row to the current transaction (published only if it commits); return its event id.
 
-    The rows are written together just before the commit: one INSERT per transaction, no ORM objects."""
+    The rows are written together just before the commit: one INSERT per transaction, no ORM objects.
+    `plain` promises the payload holds only JSON types already (a bulk caller skipping the round trip)."""
     if not session.in_transaction():
         raise RuntimeError("emit() belongs inside a unit of work")
     event_id = uuid.uuid4().hex
     session.info.setdefault(ROWS, []).append({
         "event_id": event_id, "event_type": event_type, "case_type": case_type, "case_id": case_id,
-        "case_version": case_version, "payload": plain_json(payload or {}), "created_at": utcnow(),
+        "case_version": case_version, "payload": (payload or {}) if plain else plain_json(payload or {}),
+        "created_at": utcnow(),
     })
     session.info[PENDING] = True
     return event_id
@@ -47,8 +48,10 @@ def emit(
 def _write_rows(session: Session) -> None:
     """All the transaction's outbox rows in one INSERT, just before it commits."""
     rows = session.info.pop(ROWS, None)
-    if rows:
-        session.execute(sa.insert(OutboxEvent), rows)
+    if rows and len(rows) > 200:
+        bulk_insert(session, OutboxEvent.__table__, rows)  # an import's thousands of events
+    elif rows:
+        session.execute(OutboxEvent.__table__.insert(), rows)
 
 
 @event.listens_for(Session, "after_rollback")

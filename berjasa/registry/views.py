@@ -1,11 +1,20 @@
 from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
+from berjasa.auth.guard import roles_required
 from berjasa.db import db
-from berjasa.registry.schemas import KecamatanSchema
-from berjasa.registry.service import list_kecamatan
+from berjasa.registry import service
+from berjasa.registry.schemas import (
+    KecamatanSchema,
+    ParticipantCreateSchema,
+    ParticipantPageSchema,
+    ParticipantSchema,
+    ParticipantSearchArgs,
+)
+from workflows.roles import Role
 
-blp = v1_blueprint("kecamatan", __name__, "The districts of Makassar")
+blp = v1_blueprint("registry", __name__, "The districts of Makassar and the participants")
+READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.ADMIN)
 
 
 @blp.route("/kecamatan")
@@ -13,4 +22,30 @@ class KecamatanList(MethodView):
     @blp.response(200, KecamatanSchema(many=True))
     def get(self):
         """The 15 kecamatan of Makassar with their Kemendagri codes."""
-        return list_kecamatan(session=db.session)
+        return service.list_kecamatan(session=db.session)
+
+
+@blp.route("/participants")
+class Participants(MethodView):
+    @roles_required(*READERS)
+    @blp.arguments(ParticipantSearchArgs, location="query")
+    @blp.response(200, ParticipantPageSchema)
+    def get(self, args):
+        """Search participants by NIK, name, kecamatan or cohort (paginated)."""
+        return service.search_participants(session=db.session, **args)
+
+    @roles_required(Role.CASEWORKER, Role.ADMIN)
+    @blp.arguments(ParticipantCreateSchema)
+    @blp.response(201, ParticipantSchema)
+    def post(self, data):
+        """Register a participant; the NIK is checked, mismatches with it are flagged for review."""
+        return service.create_participant(session=db.session, data=data)
+
+
+@blp.route("/participants/<int:participant_id>")
+class ParticipantItem(MethodView):
+    @roles_required(*READERS)
+    @blp.response(200, ParticipantSchema)
+    def get(self, participant_id):
+        """One participant."""
+        return service.get_participant(session=db.session, participant_id=participant_id)

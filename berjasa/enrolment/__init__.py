@@ -1,0 +1,1 @@
+"""Enrolment cases and the DTSEN bulk import."""

@@ -1,0 +1,186 @@
+import csv
+import io
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+
+from berjasa.api import v1_blueprint
+from berjasa.auth.guard import current_actor, roles_required
+from berjasa.cases.schemas import CaseEventSchema, TransitionRequestSchema
+from berjasa.db import db, read_only
+from berjasa.enrolment import coverage, imports, service
+from berjasa.enrolment.schemas import (
+    BulkReportSchema,
+    BulkTransitionSchema,
+    CoverageArgs,
+    CoverageLookupSchema,
+    CoverageSchema,
+    EnrolmentCreateSchema,
+    EnrolmentListArgs,
+    EnrolmentPageSchema,
+    EnrolmentSchema,
+    ImportBatchSchema,
+    PremiumArgs,
+    PremiumReportSchema,
+)
+from berjasa.errors import ValidationFailed
+from workflows.roles import Role
+
+blp = v1_blueprint("enrolments", __name__, "Enrolment cases, coverage and premiums")
+READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.ADMIN)
+ACTORS = (Role.CASEWORKER, Role.BPJS_OFFICER)
+
+
+def _eligibility() -> service.Eligibility:
+    return service.Eligibility.from_config(current_app.config)
+
+
+def _with_triggers(enrolment):
+    enrolment.allowed_triggers = enrolment.workflow.allowed_triggers(enrolment, current_actor().role)
+    return enrolment
+
+
+@blp.route("/enrolments")
+class Enrolments(MethodView):
+    @roles_required(*READERS)
+    @blp.arguments(EnrolmentListArgs, location="query")
+    @blp.response(200, EnrolmentPageSchema)
+    def get(self, args):
+        """List enrolments by state, kecamatan, cohort or import batch (paginated)."""
+        page = service.list_enrolments(session=db.session, **args)
+        page.items = [_with_triggers(e) for e in page.items]
+        return page
+
+    @roles_required(Role.CASEWORKER, Role.ADMIN)
+    @blp.arguments(EnrolmentCreateSchema)
+    @blp.response(201, EnrolmentSchema)
+    def post(self, data):
+        """Open a `submitted` enrolment for a participant."""
+        return _with_triggers(service.create_enrolment(session=db.session, actor=current_actor(), **data))
+
+
+@blp.route("/enrolments/<int:enrolment_id>")
+class EnrolmentItem(MethodView):
+    @roles_required(*READERS)
+    @blp.response(200, EnrolmentSchema)
+    def get(self, enrolment_id):
+        """One enrolment, with what the caller may do to it now."""
+        return _with_triggers(service.get_enrolment(session=db.session, enrolment_id=enrolment_id))
+
+
+@blp.route("/enrolments/<int:enrolment_id>/transitions")
+class EnrolmentTransitions(MethodView):
+    @roles_required(*ACTORS)
+    @blp.arguments(TransitionRequestSchema)
+    @blp.response(200, EnrolmentSchema)
+    def post(self, request, enrolment_id):
+        """Fire a trigger (verify, reject, send_to_bpjs, activate, lapse, reactivate, terminate)."""
+        enrolment = service.transition(session=db.session, actor=current_actor(), enrolment_id=enrolment_id,
+                                       eligibility=_eligibility(), **request)
+        return _with_triggers(enrolment)
+
+
+@blp.route("/enrolments/<int:enrolment_id>/history")
+class EnrolmentHistory(MethodView):
+    @roles_required(*READERS)
+    @blp.response(200, CaseEventSchema(many=True))
+    def get(self, enrolment_id):
+        """Who did what to this enrolment, in order, with the audit chain's hashes."""
+        return service.history(session=db.session, enrolment_id=enrolment_id)
+
+
+@blp.route("/enrolments/bulk-transitions")
+class BulkTransitions(MethodView):
+    @roles_required(*ACTORS)
+    @blp.arguments(BulkTransitionSchema)
+    @blp.response(200, BulkReportSchema)
+    def post(self, request):
+        """Fire one trigger on many enrolments; each is its own audited transition, reported row by row."""
+        return service.bulk_transition(session=db.session, actor=current_actor(), eligibility=_eligibility(),
+                                       **request)
+
+
+@blp.route("/participants/<int:participant_id>/coverage")
+class ParticipantCoverage(MethodView):
+    @roles_required(*READERS)
+    @blp.arguments(CoverageArgs, location="query")
+    @blp.response(200, CoverageSchema)
+    def get(self, args, participant_id):
+        """Which programmes covered the participant on a date."""
+        return coverage.participant_coverage(session=db.session, participant_id=participant_id, on=args["on"])
+
+
+@blp.route("/coverage/lookup")
+class CoverageLookup(MethodView):
+    @roles_required(*READERS, Role.HOSPITAL_STAFF)
+    @blp.arguments(CoverageLookupSchema)
+    @blp.response(200, CoverageSchema)
+    def post(self, args):
+        """Coverage by NIK on a date (a POST, so the NIK stays out of URLs and access logs)."""
+        return coverage.coverage_by_nik(session=db.session, nik=args["nik"], on=args["on"])
+
+
+@blp.route("/reports/premiums")
+class Premiums(MethodView):
+    @roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.ADMIN)
+    @blp.arguments(PremiumArgs, location="query")
+    @blp.response(200, PremiumReportSchema)
+    def get(self, args):
+        """The month's premium liability for the city budget, per cohort and programme."""
+        rates = coverage.PremiumRates.from_config(current_app.config)
+        with read_only(db.session):
+            return coverage.premiums(session=db.session, month=args["month"], rates=rates)
+
+
+@blp.route("/enrolments/imports")
+class Imports(MethodView):
+    @roles_required(Role.CASEWORKER, Role.ADMIN)
+    @blp.response(202, ImportBatchSchema)
+    @blp.doc(requestBody={"content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",
+                                                                                      "format": "binary"}}}},
+    }})
+    def post(self):
+        """Upload a DTSEN CSV; it is checked at once (header, text) and imported in the background."""
+        filename, content = _upload()
+        batch = imports.start_import(session=db.session, requested_by=current_actor().username, filename=filename,
+                                     content=content)
+        return batch, 202, {"Location": f"/api/v1/enrolments/imports/{batch.id}"}
+
+
+@blp.route("/enrolments/imports/<int:batch_id>")
+class ImportItem(MethodView):
+    @roles_required(*READERS)
+    @blp.response(200, ImportBatchSchema)
+    def get(self, batch_id):
+        """Progress of an import: total, done, created, updated, unchanged, rejected."""
+        return imports.get_batch(session=db.session, batch_id=batch_id)
+
+
+@blp.route("/enrolments/imports/<int:batch_id>/errors.csv")
+class ImportErrors(MethodView):
+    @roles_required(*READERS)
+    @blp.response(200, content_type="text/csv", description="line,column,reason")
+    def get(self, batch_id):
+        """The refused rows of an import: line, column and reason, as CSV."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["line", "column", "reason"])
+        for error in imports.row_errors(session=db.session, batch_id=batch_id):
+            writer.writerow([error.line, error.column, error.reason])
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename=import-{batch_id}-errors.csv"})
+
+
+def _upload() -> tuple[str, bytes]:
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed("No file uploaded", errors={"file": ["send the CSV in the form field 'file'"]})
+        return upload.filename or "upload.csv", upload.read()
+    if request.mimetype in ("text/csv", "text/plain", "application/octet-stream"):
+        return request.headers.get("X-Filename", "upload.csv"), request.get_data()
+    raise ValidationFailed("Send the CSV as text/csv or multipart/form-data",
+                           errors={"Content-Type": [f"{request.mimetype or 'none'} is not accepted"]})
