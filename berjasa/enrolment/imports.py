@@ -26,7 +26,7 @@ from berjasa.events.outbox import emit
 from berjasa.registry.models import Participant
 from workflows.enrolment import OPEN_STATES, EnrolmentState
 
-CHUNK = 5000
+CHUNK = 10000
 Progress = Callable[[ImportBatch], None]
 
 
