@@ -68,6 +68,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
         _check_positive_int(config, key, minimum=0)
     _check_cohorts(config)
     _check_secret_key(config, instance_path)
+    _make_instance_folder(config, instance_path)
     if config["AUTO_MIGRATE"] is None:
         config["AUTO_MIGRATE"] = not is_production(config)
 
@@ -119,6 +120,13 @@ def _check_positive_int(config: dict[str, Any], key: str, minimum: int = 1) -> N
     if number < minimum:
         raise ConfigError(problem)
     config[key] = number
+
+
+def _make_instance_folder(config: dict[str, Any], instance_path: str) -> None:
+    """The embedded database lives in the instance folder: make the folder (not any other one) on first start."""
+    url = make_url(config["DATABASE_URL"])
+    if url.get_backend_name() == "sqlite" and url.database and Path(url.database).parent == Path(instance_path):
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
 
 
 def _check_cohorts(config: dict[str, Any]) -> None:

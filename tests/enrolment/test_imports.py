@@ -178,3 +178,39 @@ def test_an_oversized_upload_is_413(app, client, tokens):
 def test_only_caseworkers_and_admins_upload(client, tokens):
     assert upload(client, tokens["demo-primaya"], csv_bytes(2, seed=1)).status_code == 403
     assert upload(client, tokens["demo-bpjs"], csv_bytes(2, seed=1)).status_code == 403
+
+
+def test_the_cli_makes_a_file_and_imports_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import SECRET
+    from tests.workers.processes import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BERJASA_")}
+    env.update(BERJASA_INSTANCE_PATH=str(tmp_path / "instance"), BERJASA_SECRET_KEY=SECRET)
+    cli = [sys.executable, "-m", "workers.cli"]
+    made = subprocess.run([*cli, "demo", "dtsen", "--rows", "300", "--invalid-share", "0.1", "--seed", "4",
+                           "-o", str(tmp_path / "f.csv")], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    _, good, _ = expected((tmp_path / "f.csv").read_bytes())
+    first = subprocess.run([*cli, "import", "dtsen", str(tmp_path / "f.csv")], env=env, cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[0] == f"import 1: 300 rows, {good} created, 0 updated, 0 unchanged, " \
+                                           f"{300 - good} rejected"
+    assert first.stdout.splitlines()[1] == "row errors: GET /api/v1/enrolments/imports/1/errors.csv"
+    again = subprocess.run([*cli, "import", "dtsen", str(tmp_path / "f.csv")], env=env, cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert again.stdout.splitlines()[0] == f"import 2: 300 rows, 0 created, 0 updated, {good} unchanged, " \
+                                           f"{300 - good} rejected"
+
+
+def test_the_enrolment_workflow_is_published(client, tokens):
+    body = client.get("/api/v1/workflows", headers=bearer(tokens["demo-caseworker"])).get_json()
+    enrolment = next(w for w in body if w["name"] == "enrolment")
+    assert enrolment["states"] == ["submitted", "verified", "sent_to_bpjs", "active", "lapsed", "terminated",
+                                   "rejected"]
+    verify = next(t for t in enrolment["transitions"] if t["trigger"] == "verify")
+    assert verify["guards"] == ["valid_nik", "eligible", "no_other_enrolment"] and verify["roles"] == ["caseworker"]
