@@ -1,4 +1,6 @@
-"""Demo data: the parties, the 15 kecamatan of Makassar, and one user per role."""
+"""Demo data: the parties (Disnaker, BPJS, three hospitals) and one user per role.
+
+The 15 kecamatan are reference data, seeded by the migrations, not here."""
 
 from __future__ import annotations
 
@@ -11,17 +13,8 @@ from berjasa.auth.models import ApiToken, User
 from berjasa.auth.service import create_user, demo_token, hash_token
 from berjasa.db import unit_of_work
 from berjasa.parties.models import Party, PartyKind, PlkkAgreement
-from berjasa.registry.models import Kecamatan
 from workflows.roles import Role
 
-# (code, name, code confirmed?) per ../shared/DOMAIN.md "Makassar".
-KECAMATAN = [
-    ("01", "Mariso", True), ("02", "Mamajang", False), ("03", "Makassar", False),
-    ("04", "Ujung Pandang", False), ("05", "Wajo", False), ("06", "Bontoala", False),
-    ("07", "Tallo", True), ("08", "Ujung Tanah", False), ("09", "Panakkukang", True),
-    ("10", "Tamalate", True), ("11", "Biringkanaya", True), ("12", "Manggala", True),
-    ("13", "Rappocini", True), ("14", "Tamalanrea", False), ("15", "Kepulauan Sangkarrang", True),
-]
 PARTIES = [
     (PartyKind.DISNAKER, "DISNAKER-MKS", "Dinas Ketenagakerjaan Kota Makassar"),
     (PartyKind.BPJS, "BPJSTK-SULAMA", "BPJS Ketenagakerjaan Kanwil Sulawesi Maluku"),
@@ -46,7 +39,6 @@ DEMO_USERS = [
 def seed(*, session: Session, secret_key: str) -> list[tuple[str, str, str]]:
     """Insert what is missing (safe to run again); return (role, username, token) per demo user."""
     with unit_of_work(session):
-        _seed_kecamatan(session)
         _seed_parties(session)
     for role, username, hospital in DEMO_USERS:
         _ensure_demo_user(session, role, username, hospital, demo_token(secret_key, username))
@@ -56,13 +48,6 @@ def seed(*, session: Session, secret_key: str) -> list[tuple[str, str, str]]:
 def tokens(*, secret_key: str) -> list[tuple[str, str, str]]:
     """The demo users' lines, `ROLE USERNAME TOKEN`, derived again from the secret."""
     return [(role.value, username, demo_token(secret_key, username)) for role, username, _ in DEMO_USERS]
-
-
-def _seed_kecamatan(session: Session) -> None:
-    known = set(session.scalars(sa.select(Kecamatan.code)))
-    session.add_all(
-        Kecamatan(code=code, name=name, code_confirmed=ok) for code, name, ok in KECAMATAN if code not in known
-    )
 
 
 def _seed_parties(session: Session) -> None:

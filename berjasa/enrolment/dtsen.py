@@ -316,7 +316,7 @@ def _places() -> list[tuple[str, str, bool]]:
     """The 15 kecamatan as (code, name, code confirmed?)."""
     # Imported late: berjasa.demo loads the database models (which this module does not need) and may one day
     # import this module to seed a demo import.
-    from berjasa.demo import KECAMATAN
+    from berjasa.registry.places import KECAMATAN
 
     return KECAMATAN
 
