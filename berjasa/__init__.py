@@ -44,13 +44,14 @@ def _register_nudge(app: Flask) -> None:
 def _register_blueprints(app: Flask, api: Any) -> None:
     from berjasa.auth.views import blp as me
     from berjasa.cases.views import blp as workflows
+    from berjasa.claims.views import blp as claims
     from berjasa.enrolment.views import blp as enrolments
     from berjasa.parties.views import blp as hospitals
     from berjasa.registry.views import blp as registry
     from berjasa.system.views import blp as system
 
     app.register_blueprint(system)
-    for blueprint in (me, hospitals, registry, workflows, enrolments):
+    for blueprint in (me, hospitals, registry, workflows, enrolments, claims):
         api.register_blueprint(blueprint)
 
 

@@ -1,6 +1,7 @@
 """Every model, imported once so that Alembic and create_all see the whole schema."""
 
 from berjasa.auth.models import ApiToken, User
+from berjasa.claims.models import Claim, ClaimHospital, IdempotencyKey
 from berjasa.db import Base
 from berjasa.enrolment.models import CoveragePeriod, Enrolment, ImportBatch, ImportRowError
 from berjasa.events.models import CaseActivity, CaseEvent, ConsumerCursor, OutboxEvent, ProcessedMessage, Timer
@@ -11,7 +12,7 @@ from berjasa.system.models import Ping
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "CaseActivity", "CaseEvent", "ConsumerCursor", "CoveragePeriod", "Enrolment", "ImportBatch",
-    "ImportRowError", "Kecamatan", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement",
-    "ProcessedMessage", "Timer", "User", "metadata",
+    "ApiToken", "CaseActivity", "CaseEvent", "Claim", "ClaimHospital", "ConsumerCursor", "CoveragePeriod",
+    "Enrolment", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "OutboxEvent", "Participant",
+    "Party", "Ping", "PlkkAgreement", "ProcessedMessage", "Timer", "User", "metadata",
 ]

@@ -7,7 +7,7 @@ import importlib
 from workflows.engine import Workflow
 
 WORKFLOWS: dict[str, Workflow] = {}
-MODULES = ("workflows.enrolment",)
+MODULES = ("workflows.enrolment", "workflows.claim")
 
 
 def register(workflow: Workflow) -> Workflow:

@@ -51,7 +51,8 @@ def load_for_update(session: Session, model: type, case_id: int, scope: Scope | 
 def transition_case(
     session: Session, model: type, case_id: int, *, actor: Actor, trigger: str, expected_version: int,
     data: Mapping[str, Any] | None = None, reason: str | None = None, scope: Scope | None = None,
-    data_schemas: DataSchemas | None = None, facts: Mapping[str, Any] | None = None,
+    data_schemas: DataSchemas | None = None,
+    facts: Mapping[str, Any] | Callable[[Any, Mapping[str, Any]], Mapping[str, Any]] | None = None,
 ) -> tuple[Any, CaseEvent]:
     """Fire `trigger` on a case for `actor`; returns the case and its new audit event."""
     _require_transaction(session)
@@ -66,7 +67,8 @@ def transition_case(
     try:
         row = workflow.candidates(case.state, trigger, actor.role)[0]
         clean = _validate(row, data or {}, data_schemas or {})
-        row = workflow.fire(case, trigger, actor.role, clean, facts or {})
+        known = facts(case, clean) if callable(facts) else facts  # looked up once the data is known good
+        row = workflow.fire(case, trigger, actor.role, clean, known or {})
     except RoleNotAllowed as exc:
         raise Forbidden(str(exc), extra=_current(case)) from None
     except WorkflowError as exc:

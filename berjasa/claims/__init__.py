@@ -1,0 +1,1 @@
+"""Work-accident (JKK) claims."""

@@ -1,0 +1,151 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from berjasa.cases.schemas import CaseFieldsSchema
+from berjasa.claims.models import AccidentType
+from berjasa.pagination import PageArgs, page_schema
+from berjasa.registry.schemas import KECAMATAN_CODES
+from berjasa.time import WITA
+from workflows.claim import ClaimState
+
+FLAGS = ["late_stage1_report", "participant_unknown", "possible_duplicate"]
+OUTCOMES = ["recovered", "partial_disability_anatomical", "partial_disability_functional",
+            "total_permanent_disability", "death"]
+DOCUMENTS = ["kpj_card", "ktp", "doctor_statement", "treatment_receipts", "transport_receipts",
+             "chronology_with_witnesses", "police_report", "referral_letter"]
+BENEFIT_LINES = ["medical", "transport", "stmb", "disability", "death", "funeral"]
+RUPIAH = validate.Range(min=0, max=10**12)
+
+
+class AwareDateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 time that must carry its offset (WITA is +08:00)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.error_messages["invalid_awareness"] = "must include a UTC offset, e.g. 2026-03-01T09:30:00+08:00"
+
+
+class ClaimCreateSchema(ma.Schema):
+    nik = ma.fields.String(required=True, metadata={"example": "7371091705900001"})
+    accident_at = AwareDateTime(required=True)
+    place = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    accident_type = ma.fields.Enum(AccidentType, required=True)
+    chronology = ma.fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    injury = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reporter_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reporter_phone = ma.fields.String(required=True, validate=validate.Regexp(r"^\+?[0-9 -]{8,20}$",
+                                                                              error="8-16 digits"))
+    hospital = ma.fields.String(load_default=None, allow_none=True,
+                                metadata={"description": "hospital code, if known (hospital staff: their own)"})
+
+
+def _wita(value):
+    return value.astimezone(WITA).isoformat() if value else None
+
+
+class ClaimSchema(CaseFieldsSchema):
+    nik = ma.fields.Method("_nik")
+    participant_id = ma.fields.Integer(allow_none=True)
+    participant_name = ma.fields.String(allow_none=True)
+    accident_at = ma.fields.Function(lambda c: _wita(c.accident_at))
+    place = ma.fields.String()
+    accident_type = ma.fields.Enum(AccidentType)
+    chronology = ma.fields.String()
+    injury = ma.fields.String()
+    reporter_name = ma.fields.String()
+    reporter_phone = ma.fields.String()
+    reported_by = ma.fields.String()
+    reporting_party = ma.fields.String()
+    hospital = ma.fields.String(allow_none=True)
+    flags = ma.fields.Function(lambda c: {f: getattr(c, f) for f in FLAGS})
+    verified = ma.fields.Boolean()
+    referred = ma.fields.Boolean()
+    care = ma.fields.Dict()
+    approved_total = ma.fields.Integer(allow_none=True)
+    paid_total = ma.fields.Integer(allow_none=True)
+
+    def _nik(self, claim) -> str:
+        from berjasa.auth.guard import current_actor
+        from berjasa.registry.service import shown_nik
+        from workflows.roles import Role
+
+        actor = current_actor()
+        # a hospital reported or treats this person: it has the NIK on its own admission records
+        return claim.nik if actor.role is Role.HOSPITAL_STAFF else shown_nik(claim.nik, actor)
+
+
+class ClaimListArgs(PageArgs):
+    state = ma.fields.Enum(ClaimState)
+    hospital = ma.fields.String()
+    kecamatan = ma.fields.String(validate=validate.OneOf(KECAMATAN_CODES))
+    reported_from = ma.fields.Date()
+    reported_to = ma.fields.Date()
+    flag = ma.fields.String(validate=validate.OneOf(FLAGS))
+    q = ma.fields.String(validate=validate.Length(min=2), metadata={"description": "a NIK, or part of a name"})
+
+
+ClaimPageSchema = page_schema(ClaimSchema, "ClaimPage")
+
+
+# Data of the transitions.
+class AdmissionSchema(ma.Schema):
+    hospital = ma.fields.String(required=True)
+    admitted_at = AwareDateTime(required=True)
+    care = ma.fields.String(required=True, validate=validate.OneOf(["inpatient", "outpatient"]))
+
+
+class ReferralSchema(ma.Schema):
+    hospital = ma.fields.String(required=True, metadata={"description": "the receiving hospital"})
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    referred_at = AwareDateTime(load_default=None)
+
+
+class TreatmentSchema(ma.Schema):
+    doctor_statement_at = AwareDateTime(required=True)
+    outcome = ma.fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    discharged_at = AwareDateTime(required=True)
+    medical_cost = ma.fields.Integer(required=True, strict=True, validate=RUPIAH)
+
+
+class DocumentsSchema(ma.Schema):
+    documents = ma.fields.List(ma.fields.String(validate=validate.OneOf(DOCUMENTS)), required=True)
+
+
+class DocumentRequestSchema(ma.Schema):
+    missing = ma.fields.List(ma.fields.String(validate=validate.OneOf(DOCUMENTS)), required=True,
+                             validate=validate.Length(min=1))
+    note = ma.fields.String(load_default=None, allow_none=True)
+
+
+class ApprovalSchema(ma.Schema):
+    benefits = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf(BENEFIT_LINES)),
+                              values=ma.fields.Integer(strict=True, validate=RUPIAH), required=True,
+                              validate=validate.Length(min=1))
+
+
+class PaymentLineSchema(ma.Schema):
+    line = ma.fields.String(required=True, validate=validate.OneOf(BENEFIT_LINES))
+    payee = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    amount = ma.fields.Integer(required=True, strict=True, validate=RUPIAH)
+    reference = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class PaymentSchema(ma.Schema):
+    payments = ma.fields.List(ma.fields.Nested(PaymentLineSchema), required=True, validate=validate.Length(min=1))
+
+
+class ClaimRejectionSchema(ma.Schema):
+    reason_code = ma.fields.String(required=True, validate=validate.OneOf(
+        ["not_work_accident", "not_covered", "claim_expired", "duplicate", "incomplete_documents", "other"]))
+    note = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ReasonSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+DATA_SCHEMAS = {
+    "admission": AdmissionSchema, "referral": ReferralSchema, "treatment": TreatmentSchema,
+    "documents": DocumentsSchema, "document_request": DocumentRequestSchema, "approval": ApprovalSchema,
+    "payment": PaymentSchema, "claim_rejection": ClaimRejectionSchema, "reason": ReasonSchema,
+}
