@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -22,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from procs import free_port, start, stop, wait_port  # noqa: E402
+from procs import free_port, scratch_database, start, stop, wait_port  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40
 DOCS = ["kpj_card", "ktp", "doctor_statement", "treatment_receipts", "chronology_with_witnesses"]
@@ -195,12 +195,8 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
     args = parser.parse_args()
     if not args.database_url:
         parser.error("--database-url (or BERJASA_TEST_DATABASE_URL) is required")
-    admin_url = args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"berjasa_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    scratch = contextlib.ExitStack()
+    url = scratch.enter_context(scratch_database(args.database_url))
     workdir = Path(tempfile.mkdtemp(prefix="berjasa-bench-api-"))
     processes = []
     try:
@@ -266,9 +262,7 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
     finally:
         for process in reversed(processes):
             stop(process)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        scratch.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
     share = rps / limit

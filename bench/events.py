@@ -12,6 +12,7 @@ It makes a scratch database and its own redis-server, and prints:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -23,13 +24,12 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from procs import free_port, start, stop  # noqa: E402
+from procs import free_port, scratch_database, start, stop  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40
 
@@ -136,12 +136,8 @@ def main() -> int:
     args = parser.parse_args()
     if not args.database_url:
         parser.error("--database-url (or BERJASA_TEST_DATABASE_URL) is required")
-    admin_url = args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"berjasa_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    scratch = contextlib.ExitStack()
+    url = scratch.enter_context(scratch_database(args.database_url))
     workdir = Path(tempfile.mkdtemp(prefix="berjasa-bench-"))
     redis_port = free_port()
     processes = []
@@ -188,9 +184,7 @@ def main() -> int:
     finally:
         for process in reversed(processes):
             stop(process)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        scratch.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(f"throughput: {throughput:,.0f} events/s ({count} events, commit -> handled, 2 worker processes "

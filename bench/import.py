@@ -9,35 +9,20 @@ validating the same file without writing anything (the floor the import cannot g
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from procs import scratch_database  # noqa: E402
+
 TARGET_S = 10.0
-
-
-def scratch_postgres(admin_url: str):
-    name = f"berjasa_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = make_url(str(admin.url)).set(database=name).render_as_string(hide_password=False)
-    return url, lambda: _drop(admin, name)
-
-
-def _drop(admin, name):
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def run(url: str, content: bytes, workdir: Path) -> tuple[float, object]:
@@ -77,9 +62,9 @@ def main() -> int:
           f"(limit, same run): {floor:.2f} s for {parsed:,} rows")
     workdir = Path(tempfile.mkdtemp(prefix="berjasa-bench-import-"))
     targets = [("SQLite", f"sqlite:///{workdir / 'bench.db'}", None)]
+    scratch = contextlib.ExitStack()
     if args.database_url:
-        url, drop = scratch_postgres(args.database_url)
-        targets.append(("PostgreSQL", url, drop))
+        targets.append(("PostgreSQL", scratch.enter_context(scratch_database(args.database_url)), scratch.close))
     worst = 0.0
     for label, url, drop in targets:
         try:

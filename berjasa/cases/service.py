@@ -53,10 +53,14 @@ def transition_case(
     data: Mapping[str, Any] | None = None, reason: str | None = None, scope: Scope | None = None,
     data_schemas: DataSchemas | None = None,
     facts: Mapping[str, Any] | Callable[[Any, Mapping[str, Any]], Mapping[str, Any]] | None = None,
+    case: Any = None,
 ) -> tuple[Any, CaseEvent]:
-    """Fire `trigger` on a case for `actor`; returns the case and its new audit event."""
+    """Fire `trigger` on a case for `actor`; returns the case and its new audit event.
+
+    `case` is the row when the caller has locked it already (load_for_update), so it is not read twice."""
     _require_transaction(session)
-    case = load_for_update(session, model, case_id, scope)
+    if case is None:
+        case = load_for_update(session, model, case_id, scope)
     if case.version != expected_version:
         raise StaleVersion(
             f"expected version {expected_version}, the case is at version {case.version}",

@@ -205,7 +205,7 @@ def transition(
         claim, event = cases.transition_case(
             session, Claim, claim_id, actor=actor, trigger=trigger, expected_version=expected_version,
             data=data, reason=reason, scope=visible(actor), data_schemas=DATA_SCHEMAS,
-            facts=lambda case, clean: _facts(session, actor, case, trigger, clean, expiry_years),
+            facts=lambda case, clean: _facts(session, actor, case, trigger, clean, expiry_years), case=claim,
         )
         _apply(session, claim, trigger, event.data)
     return get_claim(session=session, actor=actor, claim_id=claim_id)

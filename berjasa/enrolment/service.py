@@ -79,7 +79,7 @@ def _fire(session: Session, actor: Actor, enrolment_id: int, trigger: str, expec
     enrolment, event = cases.transition_case(
         session, Enrolment, enrolment_id, actor=actor, trigger=trigger,
         expected_version=enrolment.version if expected_version is None else expected_version,
-        data=data, reason=reason, data_schemas=DATA_SCHEMAS, facts=facts,
+        data=data, reason=reason, data_schemas=DATA_SCHEMAS, facts=facts, case=enrolment,
     )
     _apply_coverage(session, enrolment, trigger, event.data)
     return enrolment
