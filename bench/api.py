@@ -191,6 +191,8 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '--worker-connections 16'")
     parser.add_argument("--claims", type=int, default=100_000)
     args = parser.parse_args()
     if not args.database_url:
@@ -204,7 +206,7 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
         processes.append(start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                                 "--dir", str(workdir)], os.environ, workdir / "redis.log"))
         env = {**os.environ, "BERJASA_DATABASE_URL": url, "BERJASA_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
-               "BERJASA_SECRET_KEY": SECRET, "BERJASA_INSTANCE_PATH": str(workdir), "BERJASA_LOG_LEVEL": "WARNING",
+               "BERJASA_SECRET_KEY": SECRET, "BERJASA_INSTANCE_PATH": str(workdir), "BERJASA_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
                "BERJASA_DB_POOL_SIZE": "4"}
         cli = [sys.executable, "-m", "workers.cli"]
         subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
@@ -214,8 +216,8 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
         niks = seed_people(url, 5000)
         limit = pgbench_tps(url.replace("postgresql+psycopg://", "postgresql://"), args.clients, 10)
         processes.append(start([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-                                str(args.workers), "--worker-class", "gthread", "--threads", "8",
-                                "--keep-alive", "30", "--log-level", "warning", "wsgi:app"],
+                                str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
+                                "--keep-alive", "30", "--log-level", "warning", *args.gunicorn.split(), "wsgi:app"],
                                env, workdir / "gunicorn.log"))
         processes.append(start([*cli, "scheduler"], env, workdir / "scheduler.log"))
         wait_port(port)
@@ -263,7 +265,10 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
         for process in reversed(processes):
             stop(process)
         scratch.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print("kept", workdir)
 
     share = rps / limit
     p99 = percentile(latencies, 0.99) * 1000

@@ -38,7 +38,9 @@ def _register_nudge(app: Flask) -> None:
 
     if app.config["BROKER_URL"]:
         key = outbox.nudge_key(app.config["BROKER_NAMESPACE"])
-        outbox.set_listener("redis", outbox.RedisNudge(app.config["BROKER_URL"], key))
+        # at most one nudge per half gather window per process (see RedisNudge)
+        interval = app.config["RELAY_GATHER_MS"] / 2000
+        outbox.set_listener("redis", outbox.RedisNudge(app.config["BROKER_URL"], key, min_interval=interval))
 
 
 def _register_blueprints(app: Flask, api: Any) -> None:

@@ -101,17 +101,28 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     """One write transaction: commits when the block ends, rolls back if it raises.
 
     On SQLite the transaction starts with BEGIN IMMEDIATE, so two writers queue on the
-    busy timeout instead of failing with "database is locked" at commit.
+    busy timeout instead of failing with "database is locked" at commit. On PostgreSQL a
+    read transaction already open in the session (the request's authentication) is carried
+    on rather than rolled back and begun again: two round trips fewer per request.
     """
     from berjasa.events import outbox
 
-    if session.in_transaction():
-        session.rollback()
+    sqlite = session.get_bind().dialect.name == "sqlite"
     try:
-        with session.begin():
-            if session.get_bind().dialect.name == "sqlite":
-                session.connection(execution_options={"berjasa_write": True})
-            yield session
+        if session.in_transaction() and not sqlite and not (session.new or session.dirty or session.deleted):
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+        else:
+            if session.in_transaction():
+                session.rollback()
+            with session.begin():
+                if sqlite:
+                    session.connection(execution_options={"berjasa_write": True})
+                yield session
     except BaseException:
         session.info.pop(outbox.PENDING, None)
         raise
@@ -238,3 +249,12 @@ def among(session: Session, column: Any, values: list[Any]) -> sa.ColumnElement[
 
         return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def upsert(session: Session, model: Any) -> Any:
+    """An INSERT that can say ON CONFLICT (DO NOTHING / DO UPDATE), in the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)

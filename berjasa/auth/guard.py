@@ -24,9 +24,7 @@ def authenticate_request() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>'")
-    session = db.session
-    with session.begin():
-        g.actor = authenticate(session=session, token=token.strip())
+    g.actor = authenticate(session=db.session, token=token.strip())
     g.username = g.actor.username
 
 

@@ -104,17 +104,20 @@ def revoke_tokens(*, session: Session, username: str) -> int:
 
 
 def authenticate(*, session: Session, token: str) -> Actor:
-    """The actor behind a bearer token; Unauthorized if it is unknown or revoked."""
+    """The actor behind a bearer token; Unauthorized if it is unknown or revoked.
+
+    Plain columns, no ORM objects: the read opens the request's transaction, which the
+    request's own work carries on (see unit_of_work)."""
     row = session.execute(
-        sa.select(User, Party)
+        sa.select(User.id, User.username, User.role, Party.id, Party.kind, Party.code)
         .join(ApiToken, ApiToken.user_id == User.id)
         .join(Party, Party.id == User.party_id)
         .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None:
         raise Unauthorized("The bearer token is unknown or revoked")
-    user, party = row
-    return Actor(user.id, user.username, user.role, party.id, party.kind.value, party.code)
+    user_id, username, role, party_id, kind, code = row
+    return Actor(user_id, username, role, party_id, kind.value, code)
 
 
 def actor_for(*, session: Session, username: str) -> Actor:

@@ -21,3 +21,6 @@ class CaseMixin:
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The hash of the case's newest audit event, whose seq is the case's version (every change appends
+    # one event). NULL when not known here (older rows, bulk imports): the event is read instead.
+    last_event_hash: Mapped[str | None] = mapped_column(sa.String(64))

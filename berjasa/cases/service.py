@@ -33,7 +33,7 @@ def create_case(
     case.version = 1
     session.add(case)
     session.flush()
-    event = _append_event(session, case, actor, "create", None, reason, plain_json(dict(data or {})))
+    event = _append_event(session, case, actor, "create", None, reason, plain_json(dict(data or {})), first=True)
     emit(session, f"{case.case_type}.created", case_type=case.case_type, case_id=case.id, case_version=1,
          payload={"to": case.state.value, "actor": actor.username})
     return event
@@ -41,7 +41,8 @@ def create_case(
 
 def load_for_update(session: Session, model: type, case_id: int, scope: Scope | None = None) -> Any:
     """The case row, locked for this transaction; 404 if it is unknown or outside the caller's scope."""
-    query = sa.select(model).where(model.id == case_id).with_for_update()
+    # populate_existing: a copy read earlier in the same transaction is refreshed from the locked row
+    query = sa.select(model).where(model.id == case_id).with_for_update().execution_options(populate_existing=True)
     case = session.scalar(scope(query) if scope else query)
     if case is None:
         raise NotFound(f"No {model.case_type} {case_id}")
@@ -92,13 +93,20 @@ def _record(session: Session, case: Any, actor: Actor, row: Transition, reason: 
 
 
 def _append_event(session: Session, case: Any, actor: Actor, trigger: str, from_state: str | None,
-                  reason: str | None, data: dict[str, Any]) -> CaseEvent:
+                  reason: str | None, data: dict[str, Any], first: bool = False) -> CaseEvent:
     event = CaseEvent(
         case_type=case.case_type, case_id=case.id, trigger=trigger, from_state=from_state,
         to_state=_value(case.state), actor_user_id=actor.user_id, actor=actor.username, role=actor.role.value,
         party=actor.party_code, reason=reason, data=data, created_at=utcnow(),
     )
-    audit.seal(event, audit.last_event(session, case.case_type, case.id))
+    if first:
+        previous = None
+    elif case.last_event_hash is not None:
+        previous = audit.Head(case.version - 1, case.last_event_hash)  # _record has bumped the version
+    else:
+        previous = audit.last_event(session, case.case_type, case.id)
+    audit.seal(event, previous)
+    case.last_event_hash = event.hash
     session.add(event)
     return event
 

@@ -10,17 +10,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from berjasa.auth.service import Actor
 from berjasa.cases import service as cases
 from berjasa.claims.models import AccidentType, Claim, ClaimHospital, IdempotencyKey
 from berjasa.claims.schemas import DATA_SCHEMAS
-from berjasa.db import read_only, unit_of_work, utcnow
+from berjasa.db import read_only, unit_of_work, upsert, utcnow
 from berjasa.enrolment.coverage import coverage_on
 from berjasa.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berjasa.pagination import Page, paginate
 from berjasa.parties.models import Party, PartyKind
+from berjasa.parties.service import party_codes
 from berjasa.registry.models import Participant
 from berjasa.registry.nik import NikError, parse_nik
 from berjasa.time import WITA
@@ -96,8 +97,9 @@ def _new_claim(session: Session, actor: Actor, data: Mapping[str, Any]) -> Claim
     accident_at = data["accident_at"]
     if accident_at > now + timedelta(minutes=5):
         raise ValidationFailed("The accident cannot be in the future", errors={"accident_at": ["is in the future"]})
-    hospital = _reporting_hospital(session, actor, data.get("hospital"))
-    participant_id = session.scalar(sa.select(Participant.id).where(Participant.nik == nik))
+    hospital_id, hospital_code = _reporting_hospital(session, actor, data.get("hospital"))
+    person = session.execute(sa.select(Participant.id, Participant.name).where(Participant.nik == nik)).first()
+    participant_id = person.id if person else None
     claim = Claim(
         nik=nik, participant_id=participant_id, accident_at=accident_at, place=data["place"],
         accident_type=data["accident_type"], chronology=data["chronology"], injury=data["injury"],
@@ -108,24 +110,26 @@ def _new_claim(session: Session, actor: Actor, data: Mapping[str, Any]) -> Claim
         possible_duplicate=_duplicate_exists(session, nik, accident_at),
     )
     cases.create_case(session, claim, actor=actor, data={"nik_known": participant_id is not None,
-                                                          "hospital": hospital.code if hospital else None})
+                                                          "hospital": hospital_code})
+    claim.participant_name = person.name if person else None  # known now: present() need not look it up
     _link(session, claim, actor.party_id if actor.role is Role.HOSPITAL_STAFF else None, "reported")
-    if hospital is not None and hospital.id != actor.party_id:
-        _link(session, claim, hospital.id, "named")
+    if hospital_id is not None and hospital_id != actor.party_id:
+        _link(session, claim, hospital_id, "named")
     return claim
 
 
-def _reporting_hospital(session: Session, actor: Actor, code: str | None) -> Party | None:
+def _reporting_hospital(session: Session, actor: Actor, code: str | None) -> tuple[int | None, str | None]:
+    """The (id, code) of the hospital a report names: hospital staff always name their own."""
     if actor.role is Role.HOSPITAL_STAFF:
         if code and code != actor.party_code:
             raise Forbidden("Hospital staff report for their own hospital only")
-        code = actor.party_code
+        return actor.party_id, actor.party_code
     if not code:
-        return None
-    hospital = session.scalar(sa.select(Party).where(Party.kind == PartyKind.HOSPITAL, Party.code == code))
-    if hospital is None:
+        return None, None
+    hospital_id = session.scalar(sa.select(Party.id).where(Party.kind == PartyKind.HOSPITAL, Party.code == code))
+    if hospital_id is None:
         raise ValidationFailed("Unknown hospital", errors={"hospital": [f"no hospital {code!r}"]})
-    return hospital
+    return hospital_id, code
 
 
 def _duplicate_exists(session: Session, nik: str, accident_at: datetime) -> bool:
@@ -136,14 +140,32 @@ def _duplicate_exists(session: Session, nik: str, accident_at: datetime) -> bool
 
 
 def _link(session: Session, claim: Claim, hospital_id: int | None, relation: str) -> None:
+    """Record a hospital's tie to the claim in one statement; treating/referred_from overwrite an older tie."""
     if hospital_id is None:
         return
-    session.flush()
-    existing = session.get(ClaimHospital, (claim.id, hospital_id))
-    if existing is None:
-        session.add(ClaimHospital(claim_id=claim.id, hospital_id=hospital_id, relation=relation))
-    elif relation in ("treating", "referred_from"):
-        existing.relation = relation
+    insert = upsert(session, ClaimHospital).values(claim_id=claim.id, hospital_id=hospital_id, relation=relation,
+                                                  since=utcnow())
+    keys = [ClaimHospital.claim_id, ClaimHospital.hospital_id]
+    if relation in ("treating", "referred_from"):
+        session.execute(insert.on_conflict_do_update(index_elements=keys, set_={"relation": relation}))
+    else:
+        session.execute(insert.on_conflict_do_nothing(index_elements=keys))
+
+
+# ---------------------------------------------------------------- presentation
+def present(session: Session, actor: Actor, claims: list[Claim]) -> list[Claim]:
+    """Add what a response shows besides the row: what the caller may fire, party codes, the person's name."""
+    codes = party_codes(session, {c.hospital_id for c in claims} | {c.reporting_party_id for c in claims})
+    unnamed = {c.participant_id for c in claims if "participant_name" not in c.__dict__} - {None}
+    names = dict(session.execute(sa.select(Participant.id, Participant.name)
+                                 .where(Participant.id.in_(unnamed))).tuples().all()) if unnamed else {}
+    for claim in claims:
+        claim.allowed_triggers = claim.workflow.allowed_triggers(claim, actor.role)
+        claim.hospital = codes.get(claim.hospital_id)
+        claim.reporting_party = codes.get(claim.reporting_party_id)
+        if "participant_name" not in claim.__dict__:
+            claim.participant_name = names.get(claim.participant_id)
+    return claims
 
 
 # ---------------------------------------------------------------- read
@@ -198,17 +220,37 @@ def transition(
     *, session: Session, actor: Actor, claim_id: int, trigger: str, expected_version: int,
     data: Mapping[str, Any] | None = None, reason: str | None = None, expiry_years: int = EXPIRY_YEARS,
 ) -> Claim:
+    """Fire a trigger; returns the claim as it now is, ready to show (see present)."""
+    known: dict[str, Any] = {}
+
+    def facts(case: Claim, clean: Mapping[str, Any]) -> dict[str, Any]:
+        known.update(_facts(session, actor, case, trigger, clean, expiry_years))
+        return known
+
     with unit_of_work(session):
-        claim = cases.load_for_update(session, Claim, claim_id, visible(actor))
+        claim = _lock(session, actor, claim_id)
         if not _may_act(actor, claim):
             raise Forbidden("Your hospital can see this claim but no longer treats it")
         claim, event = cases.transition_case(
             session, Claim, claim_id, actor=actor, trigger=trigger, expected_version=expected_version,
-            data=data, reason=reason, scope=visible(actor), data_schemas=DATA_SCHEMAS,
-            facts=lambda case, clean: _facts(session, actor, case, trigger, clean, expiry_years), case=claim,
+            data=data, reason=reason, data_schemas=DATA_SCHEMAS, facts=facts, case=claim,
         )
-        _apply(session, claim, trigger, event.data)
-    return get_claim(session=session, actor=actor, claim_id=claim_id)
+        _apply(session, claim, trigger, event.data, known)
+        present(session, actor, [claim])
+    return claim
+
+
+def _lock(session: Session, actor: Actor, claim_id: int) -> Claim:
+    """The claim row locked for this transaction (404 outside the caller's scope), with the person's name
+    for the response read in the same statement."""
+    query = visible(actor)(
+        sa.select(Claim, Participant.name).outerjoin(Participant, Participant.id == Claim.participant_id)
+        .where(Claim.id == claim_id).with_for_update(of=Claim).execution_options(populate_existing=True))
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound(f"No claim {claim_id}")
+    claim, claim.participant_name = row
+    return claim
 
 
 def _facts(session: Session, actor: Actor, claim: Claim, trigger: str, data: Mapping[str, Any],
@@ -240,8 +282,8 @@ def _expiry(claim: Claim, years: int) -> dict[str, Any]:
 
 
 def _plkk(session: Session, actor: Actor, claim: Claim, trigger: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    hospital = session.scalar(sa.select(Party).where(Party.kind == PartyKind.HOSPITAL,
-                                                     Party.code == data["hospital"]))
+    hospital = session.scalar(sa.select(Party).options(joinedload(Party.agreements))
+                              .where(Party.kind == PartyKind.HOSPITAL, Party.code == data["hospital"]))
     if hospital is None:
         raise ValidationFailed("Unknown hospital", errors={"data.hospital": [f"no hospital {data['hospital']!r}"]})
     if trigger == "admit" and actor.role is Role.HOSPITAL_STAFF and hospital.id != actor.party_id:
@@ -266,18 +308,18 @@ def required_documents(claim: Claim) -> list[str]:
     return needed
 
 
-def _apply(session: Session, claim: Claim, trigger: str, data: Mapping[str, Any]) -> None:
-    """What a transition changes besides the state."""
+def _apply(session: Session, claim: Claim, trigger: str, data: Mapping[str, Any], facts: Mapping[str, Any]) -> None:
+    """What a transition changes besides the state (the row first, then its ties: one flush)."""
     if trigger == "verify":
         claim.verified = True
     elif trigger in ("admit", "refer"):
-        hospital_id = session.scalar(sa.select(Party.id).where(Party.code == data["hospital"]))
-        if trigger == "refer":
-            _link(session, claim, claim.hospital_id, "referred_from")
-            claim.referred = True
-        claim.hospital_id = hospital_id
-        _link(session, claim, hospital_id, "treating")
+        previous = claim.hospital_id
+        claim.hospital_id = facts["hospital_id"]
+        claim.referred = claim.referred or trigger == "refer"
         claim.care = {**claim.care, trigger: dict(data)}
+        if trigger == "refer":
+            _link(session, claim, previous, "referred_from")
+        _link(session, claim, claim.hospital_id, "treating")
     elif trigger == "complete_treatment":
         claim.care = {**claim.care, "treatment": dict(data)}
     elif trigger == "approve":

@@ -1,4 +1,3 @@
-import sqlalchemy as sa
 from flask import jsonify, request
 from flask.views import MethodView
 
@@ -9,41 +8,12 @@ from berjasa.claims import service
 from berjasa.claims.schemas import ClaimCreateSchema, ClaimListArgs, ClaimPageSchema, ClaimSchema
 from berjasa.db import db
 from berjasa.errors import ValidationFailed
-from berjasa.parties.models import Party
-from berjasa.registry.models import Participant
 from workflows.roles import Role
 
 blp = v1_blueprint("claims", __name__, "Work-accident (JKK) claims")
 REPORTERS = (Role.CASEWORKER, Role.HOSPITAL_STAFF, Role.BPJS_OFFICER)
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.HOSPITAL_STAFF, Role.ADMIN)
 ACTORS = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.HOSPITAL_STAFF)
-
-
-def _decorate(claims):
-    """Add what the response shows besides the row: allowed triggers, party codes, the participant's name."""
-    actor = current_actor()
-    claims = list(claims)
-    codes, names = labels(claims)
-    for claim in claims:
-        claim.allowed_triggers = claim.workflow.allowed_triggers(claim, actor.role)
-        claim.hospital = codes.get(claim.hospital_id)
-        claim.reporting_party = codes.get(claim.reporting_party_id)
-        claim.participant_name = names.get(claim.participant_id)
-    return claims
-
-
-def labels(claims) -> tuple[dict, dict]:
-    """Party codes and participant names of a page of claims, in two queries."""
-    if not claims:
-        return {}, {}
-    party_ids = ({c.hospital_id for c in claims} | {c.reporting_party_id for c in claims}) - {None}
-    person_ids = {c.participant_id for c in claims} - {None}
-    session = db.session
-    codes = {pid: code for pid, code in session.execute(sa.select(Party.id, Party.code)
-                                                          .where(Party.id.in_(party_ids)))}
-    names = {pid: name for pid, name in session.execute(sa.select(Participant.id, Participant.name)
-                                                          .where(Participant.id.in_(person_ids)))}
-    return codes, names
 
 
 @blp.route("/claims")
@@ -55,7 +25,7 @@ class Claims(MethodView):
         """List claims (filters: state, hospital, kecamatan, reported date range, flag, NIK or name); paginated.
         Hospital staff see only their hospital's claims."""
         page = service.list_claims(session=db.session, actor=current_actor(), **args)
-        page.items = _decorate(page.items)
+        page.items = service.present(db.session, current_actor(), list(page.items))
         return page
 
     @roles_required(*REPORTERS)
@@ -70,7 +40,7 @@ class Claims(MethodView):
             raise ValidationFailed("Bad Idempotency-Key", errors={"Idempotency-Key": ["1-200 characters"]})
         claim, body = service.create_claim(
             session=db.session, actor=current_actor(), data=data, idempotency_key=key,
-            respond=lambda c: ClaimSchema().dump(_decorate([c])[0]),
+            respond=lambda c: ClaimSchema().dump(service.present(db.session, current_actor(), [c])[0]),
         )
         response = jsonify(body)  # already serialised: the stored first response must be returned as it was
         response.status_code = 201
@@ -85,7 +55,8 @@ class ClaimItem(MethodView):
     @blp.response(200, ClaimSchema)
     def get(self, claim_id):
         """One claim with its flags and what the caller may do now."""
-        return _decorate([service.get_claim(session=db.session, actor=current_actor(), claim_id=claim_id)])[0]
+        claim = service.get_claim(session=db.session, actor=current_actor(), claim_id=claim_id)
+        return service.present(db.session, current_actor(), [claim])[0]
 
 
 @blp.route("/claims/<int:claim_id>/transitions")
@@ -96,8 +67,7 @@ class ClaimTransitions(MethodView):
     def post(self, request_body, claim_id):
         """Fire a trigger: verify, admit, refer, complete_treatment, submit_documents, request_documents,
         approve, pay, close, reject, withdraw, reopen."""
-        claim = service.transition(session=db.session, actor=current_actor(), claim_id=claim_id, **request_body)
-        return _decorate([claim])[0]
+        return service.transition(session=db.session, actor=current_actor(), claim_id=claim_id, **request_body)
 
 
 @blp.route("/claims/<int:claim_id>/history")

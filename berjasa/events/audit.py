@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -26,7 +27,14 @@ def canonical(event: CaseEvent) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
-def seal(event: CaseEvent, previous: CaseEvent | None) -> None:
+class Head(NamedTuple):
+    """Where a case's chain ends: its newest event's seq and hash."""
+
+    seq: int
+    hash: str
+
+
+def seal(event: CaseEvent, previous: CaseEvent | Head | None) -> None:
     """Set seq, prev_hash and hash of a new event that follows `previous` (None for a case's first)."""
     event.seq = previous.seq + 1 if previous else 1
     event.prev_hash = previous.hash if previous else GENESIS

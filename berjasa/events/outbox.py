@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -80,15 +81,25 @@ def set_listener(name: str, listener: Callable[[], None] | None) -> None:
 
 
 class RedisNudge:
-    """Wakes relays in other processes: they BLPOP this key. The list is trimmed to one element."""
+    """Wakes relays in other processes: they BLPOP this key. The list is trimmed to one element.
 
-    def __init__(self, url: str, key: str) -> None:
+    A process nudges at most once per `min_interval` seconds: a relay woken by a nudge waits its gather
+    time (longer than `min_interval`) before it reads, so the commits that skipped their own nudge are in
+    that read, or the nudge is still in the list and wakes the relay again."""
+
+    def __init__(self, url: str, key: str, min_interval: float = 0.0) -> None:
         from redis import Redis
 
         self.key = key
+        self.min_interval = min_interval
+        self.last = -1e9
         self.client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
     def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self.last < self.min_interval:
+            return
+        self.last = now
         pipe = self.client.pipeline(transaction=False)
         pipe.lpush(self.key, 1)
         pipe.ltrim(self.key, 0, 0)

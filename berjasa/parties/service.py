@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,6 +19,20 @@ def get_party(*, session: Session, party_id: int) -> Party:
     if party is None:
         raise NotFound("No such party")
     return party
+
+
+#: Party codes by id, per engine. A party's code never changes once it exists, so responses can
+#: name parties without a query each time.
+_codes: weakref.WeakKeyDictionary[Any, dict[int, str]] = weakref.WeakKeyDictionary()
+
+
+def party_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """The codes of these parties (unknown ids are left out), from memory once seen."""
+    known = _codes.setdefault(session.get_bind(), {})
+    missing = {i for i in ids if i is not None and i not in known}
+    if missing:
+        known.update(session.execute(sa.select(Party.id, Party.code).where(Party.id.in_(missing))).tuples().all())
+    return known
 
 
 def list_hospitals(*, session: Session) -> list[Party]:
