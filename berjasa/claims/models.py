@@ -25,8 +25,15 @@ class Claim(CaseMixin, Base):
     """A JKK case: the accident, the care, the documents, the benefits and their payment."""
 
     __tablename__ = "claims"
-    __table_args__ = (sa.Index("ix_claims_nik_accident", "nik", "accident_at"),
-                      sa.Index("ix_claims_state_created", "state", "created_at"))
+    __table_args__ = (
+        sa.Index("ix_claims_nik_accident", "nik", "accident_at"),
+        sa.Index("ix_claims_state_created", "state", "created_at"),
+        # lists are newest first: these serve the order, the reported-date filter and the flag filters
+        sa.Index("ix_claims_created", "created_at", "id"),
+        *(sa.Index(f"ix_claims_{flag}", "created_at", "id", postgresql_where=sa.text(flag),
+                   sqlite_where=sa.text(flag))
+          for flag in ("late_stage1_report", "participant_unknown", "possible_duplicate")),
+    )
     case_type = "claim"
     workflow = WORKFLOW
 
@@ -57,9 +64,11 @@ class ClaimHospital(Base):
     """Hospitals that may see a claim: the one that reported it and every one that treated it."""
 
     __tablename__ = "claim_hospitals"
+    # a hospital's claims straight from the index (the scope of every hospital-staff read)
+    __table_args__ = (sa.Index("ix_claim_hospitals_hospital_claim", "hospital_id", "claim_id"),)
 
     claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
-    hospital_id: Mapped[int] = mapped_column(sa.ForeignKey("parties.id"), primary_key=True, index=True)
+    hospital_id: Mapped[int] = mapped_column(sa.ForeignKey("parties.id"), primary_key=True)
     relation: Mapped[str] = mapped_column(sa.String(16))  # reported, treating, referred_from
     since: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -178,7 +178,7 @@ def get_claim(*, session: Session, actor: Actor, claim_id: int) -> Claim:
 
 
 def list_claims(*, session: Session, actor: Actor, page: int, per_page: int, **filters: Any) -> Page:
-    query = visible(actor)(sa.select(Claim)).order_by(Claim.id.desc())
+    query = visible(actor)(sa.select(Claim)).order_by(Claim.created_at.desc(), Claim.id.desc())
     query = _filtered(query, **filters)
     with read_only(session):
         return paginate(session, query, page=page, per_page=per_page)
@@ -198,7 +198,7 @@ def _filtered(query: sa.Select, *, state=None, hospital=None, kecamatan=None, re
     if reported_to:
         query = query.where(Claim.created_at < _start_of(reported_to) + timedelta(days=1))
     if flag:
-        query = query.where(getattr(Claim, flag).is_(True))
+        query = query.where(getattr(Claim, flag))  # as the partial index says it, so that it is used
     if q:
         query = query.where(Claim.nik == q.strip()) if q.strip().isdigit() else query.where(
             Claim.participant_id.in_(sa.select(Participant.id).where(Participant.name.ilike(f"%{q.strip()}%"))))

@@ -128,3 +128,42 @@ def test_case_events_refuse_updates(session):
     open_case(session, CASEWORKER)
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), session.begin():
         session.execute(sa.update(CaseEvent).values(reason="rewritten"))
+
+
+def test_the_case_row_carries_the_head_of_its_chain(session):
+    case_id = open_case(session, CASEWORKER).id
+    fire(session, case_id, CASEWORKER, "submit", 1)
+    events = rows(session, CaseEvent, case_type="sample", case_id=case_id)
+    with session.begin():
+        assert session.get(SampleCase, case_id).last_event_hash == events[-1].hash
+        # a row written before the head was kept (or by a bulk import): the head is unknown
+        session.execute(sa.update(SampleCase).where(SampleCase.id == case_id).values(last_event_hash=None))
+    session.expire_all()
+    fire(session, case_id, BPJS, "comment", 2, data={"note": "read from the events"})
+    fire(session, case_id, SUPERVISOR, "approve", 3, data={"amount": 1})
+
+    events = rows(session, CaseEvent, case_type="sample", case_id=case_id)
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    with session.begin():
+        assert session.get(SampleCase, case_id).last_event_hash == events[-1].hash
+        assert audit.verify(session).first_break is None
+
+
+def test_a_write_carries_on_the_read_before_it_and_sees_the_latest_row(session, engine_app):
+    """A request reads (its caller's token) and then writes in the same session: the lock refreshes a copy of
+    the case read earlier, so a change committed in between is seen, not overwritten."""
+    from berjasa.db import db
+
+    case_id = open_case(session, CASEWORKER).id
+    session.execute(sa.select(SampleCase).where(SampleCase.id == case_id)).scalar_one()  # the read opens it
+    assert session.in_transaction()
+    with db.new_session() as other:
+        fire(other, case_id, CASEWORKER, "submit", 1)
+
+    with pytest.raises(StaleVersion) as stale:
+        fire(session, case_id, CASEWORKER, "submit", 1)
+    assert stale.value.extra == {"state": "in_review", "version": 2}
+    done = fire(session, case_id, BPJS, "comment", 2, data={"note": "after the other writer"})
+    assert (done.version, session.in_transaction()) == (3, False)
+    assert [e.seq for e in rows(session, CaseEvent, case_type="sample", case_id=case_id)] == [1, 2, 3]

@@ -187,7 +187,7 @@ def test_an_idempotency_key_returns_the_first_response(api, app):
 def test_list_filters(api):
     api.active(15, kecamatan="13")
     a = api.report(15)
-    api.report(16, user="demo-caseworker")
+    b = api.report(16, user="demo-caseworker")  # nobody enrolled with this NIK
     api.admit(a)
 
     def ids(query, user="demo-caseworker"):
@@ -199,4 +199,8 @@ def test_list_filters(api):
     assert ids(f"q={nik(15)}") == [a["id"]]
     assert ids("q=andi") == [a["id"]]
     assert len(ids("reported_from=2026-01-01")) == 2 and ids("reported_to=2026-01-01") == []
+    assert ids("") == [b["id"], a["id"]]  # newest report first
+    assert ids("flag=participant_unknown") == [b["id"]]
+    assert ids("flag=late_stage1_report") == [b["id"], a["id"]]  # both accidents are long past
+    assert ids("flag=participant_unknown", user="demo-primaya") == []  # the caseworker's report is not theirs
     assert api.call("get", "/claims?flag=bogus").status_code == 422

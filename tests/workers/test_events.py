@@ -283,3 +283,19 @@ def test_batches_keep_each_case_together_and_in_order():
         assert len(holders) == 1
         ids = [r.id for r in holders[0] if r.case_id == case_id]
         assert ids == sorted(ids)
+
+
+def test_a_process_nudges_the_relays_at_most_once_per_interval(redis_url):
+    from redis import Redis
+
+    from berjasa.events.outbox import RedisNudge
+
+    key = f"test-{uuid.uuid4().hex}:outbox-nudge"
+    nudge, client = RedisNudge(redis_url, key, min_interval=0.3), Redis.from_url(redis_url)
+    nudge()
+    assert client.blpop([key], timeout=1) is not None  # a relay wakes, and reads after its gather time
+    nudge()  # committed within the interval: that relay's read includes it, so no second nudge
+    assert client.llen(key) == 0
+    threading.Event().wait(0.35)
+    nudge()
+    assert client.llen(key) == 1
