@@ -115,6 +115,43 @@ def claim_flow(hospital: Client, bpjs: Client, nik: str, latencies: list, errors
         version = body["version"]
 
 
+def measure_floor(url: str, args) -> tuple[float, list[float]]:
+    """bench/floor_app.py (the round trips by hand) through the same gunicorn settings, same clients."""
+    import floor_app
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(floor_app.TABLES)
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="berjasa-bench-floor-"))
+    process = start([sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--chdir",
+                     str(ROOT / "bench"), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                     *args.gunicorn.split(), "floor_app:app"], {**os.environ, "FLOOR_URL": plain},
+                    workdir / "gunicorn.log")
+    counter = iter(range(10**9))
+
+    def transition(client, _other, latencies, errors):
+        status, body, took = client.call("POST", f"/cases/{next(counter) % 5000 + 1}/transitions",
+                                         {"trigger": "verify", "expected_version": 1, "data": {}})
+        latencies.append(took)
+        if status != 200:
+            errors.append((status, body))
+
+    try:
+        wait_port(port)
+        run_load(port, "floor", "floor", args.clients, transition, args.warmup)
+        rps, latencies, errors = run_load(port, "floor", "floor", args.clients, transition, args.seconds)
+        if errors:
+            raise SystemExit(f"the floor app failed: {errors[0]}")
+    finally:
+        stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(floor_app.DROP)
+    return rps, latencies
+
+
 def run_load(port: int, hospital_token: str, bpjs_token: str, clients: int, flow, seconds: float):
     """`clients` threads repeating `flow` for `seconds`: (requests per second, latencies, errors)."""
     latencies: list[float] = []
@@ -265,6 +302,7 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
         run_load(*clients, claims, args.warmup)  # prepared statements, pools, caches: not measured
         rps, latencies, errors = run_load(*clients, claims, args.seconds)
         ceiling, _, _ = run_load(*clients, health, 5)
+        floor_rps, floor_latencies = measure_floor(url, args)
 
         seed_claims(url, args.claims, len(niks))
         reader = Client(port, tokens["demo-caseworker"])
@@ -296,6 +334,9 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
           f"{'met' if p99 <= 100 else 'NOT met'}")
     print(f"for scale (same run): GET /healthz, no database, through the same gunicorn: {ceiling:,.0f} requests/s "
           f"({ceiling / limit:.2f} of pgbench); the transitions reach {rps / ceiling:.2f} of it")
+    print(f"floor (same run): the same round trips by hand in Flask + psycopg (bench/floor_app.py): "
+          f"{floor_rps:,.0f} requests/s, ratio {floor_rps / limit:.2f}, p99 "
+          f"{percentile(floor_latencies, 0.99) * 1000:.0f} ms; the service reaches {rps / floor_rps:.2f} of it")
     p95 = percentile(list_latencies, 0.95) * 1000
     print(f"claims list with {total_claims:,} claims: p50 {percentile(list_latencies, 0.5) * 1000:.1f} ms, "
           f"p95 {p95:.1f} ms over {len(list_latencies)} filtered, paginated requests (target p95 <= 50 ms: "

@@ -96,26 +96,38 @@ def _close_request_session(_exc: BaseException | None) -> None:
         session.close()
 
 
+#: session.info key: the session's open transaction has only read so far (see unit_of_work).
+READ_SO_FAR = "berjasa.read_so_far"
+
+
+def mark_read_only(session: Session) -> None:
+    """Note that the session's open transaction has only read: the next unit of work may carry it on."""
+    session.info[READ_SO_FAR] = session.get_transaction()
+
+
 @contextlib.contextmanager
 def unit_of_work(session: Session) -> Iterator[Session]:
-    """One write transaction: commits when the block ends, rolls back if it raises.
+    """One write transaction: commits when the block ends, rolls back if it raises (the commit included).
 
     On SQLite the transaction starts with BEGIN IMMEDIATE, so two writers queue on the
     busy timeout instead of failing with "database is locked" at commit. On PostgreSQL a
-    read transaction already open in the session (the request's authentication) is carried
-    on rather than rolled back and begun again: two round trips fewer per request.
+    transaction that has only read so far (the request's token look-up, mark_read_only) is
+    carried on rather than rolled back and begun again: two round trips fewer per request.
     """
     from berjasa.events import outbox
 
     sqlite = session.get_bind().dialect.name == "sqlite"
+    read_so_far = session.info.pop(READ_SO_FAR, None)
+    carry_on = (not sqlite and read_so_far is not None and read_so_far is session.get_transaction()
+                and not (session.new or session.dirty or session.deleted))
     try:
-        if session.in_transaction() and not sqlite and not (session.new or session.dirty or session.deleted):
+        if carry_on:
             try:
                 yield session
+                session.commit()
             except BaseException:
                 session.rollback()
                 raise
-            session.commit()
         else:
             if session.in_transaction():
                 session.rollback()

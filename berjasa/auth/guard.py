@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from berjasa.auth.service import Actor, authenticate
-from berjasa.db import db
+from berjasa.db import db, mark_read_only
 from berjasa.errors import Forbidden, Unauthorized
 from workflows.roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
+CARRY_ON_MAX_BODY = 64 * 1024  # bytes; bigger bodies are read with no database transaction open
 
 
 def authenticate_request() -> None:
@@ -24,7 +25,12 @@ def authenticate_request() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>'")
-    g.actor = authenticate(session=db.session, token=token.strip())
+    session = db.session
+    g.actor = authenticate(session=session, token=token.strip())
+    if (request.content_length or 0) > CARRY_ON_MAX_BODY or request.headers.get("Transfer-Encoding"):
+        session.rollback()  # a large body (an upload) may take long to arrive: hold no connection meanwhile
+    else:
+        mark_read_only(session)  # the request's own work carries this transaction on (see unit_of_work)
     g.username = g.actor.username
 
 

@@ -106,7 +106,8 @@ def _append_event(session: Session, case: Any, actor: Actor, trigger: str, from_
     else:
         previous = audit.last_event(session, case.case_type, case.id)
     audit.seal(event, previous)
-    case.last_event_hash = event.hash
+    # the head is kept only while the case's version is its newest event's seq; otherwise events are read
+    case.last_event_hash = event.hash if event.seq == case.version else None
     session.add(event)
     return event
 

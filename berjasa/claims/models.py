@@ -31,7 +31,7 @@ class Claim(CaseMixin, Base):
         # lists are newest first: these serve the order, the reported-date filter and the flag filters
         sa.Index("ix_claims_created", "created_at", "id"),
         *(sa.Index(f"ix_claims_{flag}", "created_at", "id", postgresql_where=sa.text(flag),
-                   sqlite_where=sa.text(flag))
+                   sqlite_where=sa.text(f"{flag} = 1"))
           for flag in ("late_stage1_report", "participant_unknown", "possible_duplicate")),
     )
     case_type = "claim"

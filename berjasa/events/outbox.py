@@ -99,11 +99,11 @@ class RedisNudge:
         now = time.monotonic()
         if now - self.last < self.min_interval:
             return
-        self.last = now
         pipe = self.client.pipeline(transaction=False)
         pipe.lpush(self.key, 1)
         pipe.ltrim(self.key, 0, 0)
         pipe.execute()
+        self.last = now  # only a nudge that went through covers the commits after it
 
 
 def nudge_key(namespace: str) -> str:

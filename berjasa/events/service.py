@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from berjasa.db import UtcDateTime, utcnow
+from berjasa.db import UtcDateTime, upsert, utcnow
 from berjasa.events.models import ConsumerCursor, OutboxEvent, ProcessedMessage, Timer
 from berjasa.events.outbox import emit
 
@@ -31,9 +30,8 @@ def claim_messages(session: Session, *, consumer: str, message_ids: Sequence[str
     if not message_ids:
         return set()
     now = utcnow()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = (
-        insert(ProcessedMessage)
+        upsert(session, ProcessedMessage)
         .values([{"consumer": consumer, "message_id": m, "outcome": "done", "processed_at": now}
                  for m in dict.fromkeys(message_ids)])
         .on_conflict_do_nothing()
@@ -72,8 +70,7 @@ def advance_cursors(
         if newer:
             applied[(case_type, case_id)] = version
         verdicts.append(newer)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(ConsumerCursor).values(
+    stmt = upsert(session, ConsumerCursor).values(
         [{"consumer": consumer, "case_type": t, "case_id": i, "version": applied[(t, i)]} for t, i in keys]
     )
     session.execute(stmt.on_conflict_do_update(

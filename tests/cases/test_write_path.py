@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from berjasa.db import unit_of_work
+from berjasa.db import mark_read_only, unit_of_work
 from berjasa.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent, OutboxEvent
@@ -157,6 +157,7 @@ def test_a_write_carries_on_the_read_before_it_and_sees_the_latest_row(session, 
 
     case_id = open_case(session, CASEWORKER).id
     session.execute(sa.select(SampleCase).where(SampleCase.id == case_id)).scalar_one()  # the read opens it
+    mark_read_only(session)  # as the token look-up does
     assert session.in_transaction()
     with db.new_session() as other:
         fire(other, case_id, CASEWORKER, "submit", 1)
@@ -167,3 +168,19 @@ def test_a_write_carries_on_the_read_before_it_and_sees_the_latest_row(session, 
     done = fire(session, case_id, BPJS, "comment", 2, data={"note": "after the other writer"})
     assert (done.version, session.in_transaction()) == (3, False)
     assert [e.seq for e in rows(session, CaseEvent, case_type="sample", case_id=case_id)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("read_first", [False, True])
+def test_a_commit_that_fails_rolls_back_and_leaves_the_session_usable(session, read_first):
+    case_id = open_case(session, CASEWORKER).id
+    if read_first:
+        session.execute(sa.select(SampleCase.id)).all()
+        mark_read_only(session)
+    with pytest.raises(sa.exc.IntegrityError), unit_of_work(session):
+        case = session.get(SampleCase, case_id)
+        case.title = "changed"
+        session.add(CaseEvent(case_type="sample", case_id=case_id, seq=1, trigger="x", to_state="open",
+                              actor="x", role="caseworker", data={}, prev_hash="0", hash="0"))  # seq 1 exists
+    with session.begin():
+        assert session.get(SampleCase, case_id).title == "Fall from scaffolding"
+    assert fire(session, case_id, CASEWORKER, "submit", 1).version == 2

@@ -1,9 +1,10 @@
 import pytest
 import sqlalchemy as sa
 
-from berjasa.claims.models import Claim
+from berjasa.claims.models import Claim, ClaimHospital
 from berjasa.db import db
 from berjasa.events.models import CaseEvent
+from berjasa.parties.models import Party
 from tests.claims.helpers import DOCS, WITA_ACCIDENT, ClaimsApi, recent
 from tests.enrolment.helpers import nik
 
@@ -55,12 +56,21 @@ def test_another_hospital_never_learns_the_claim_exists(api):
     assert api.call("get", "/claims", user="demo-caseworker").get_json()["total"] == 1
 
 
-def test_a_referral_hands_the_claim_over_and_keeps_read_access(api):
+def test_a_referral_hands_the_claim_over_and_keeps_read_access(api, app):
+    def ties(claim_id):
+        with app.app_context(), db.new_session() as session:
+            return dict(session.execute(sa.select(Party.code, ClaimHospital.relation).join(
+                ClaimHospital, ClaimHospital.hospital_id == Party.id).where(ClaimHospital.claim_id == claim_id)).all())
+
     api.active(3)
-    claim = api.admit(api.report(3))
+    claim = api.report(3)
+    assert ties(claim["id"]) == {"RS-PRIMAYA": "reported"}
+    claim = api.admit(claim)
+    assert ties(claim["id"]) == {"RS-PRIMAYA": "treating"}
     claim = api.act(claim, "refer", "demo-primaya", {"hospital": "RSUD-DAYA", "reason": "needs neurosurgery",
                                                      "referred_at": "2026-03-02T08:00:00+08:00"})
     assert (claim["hospital"], claim["referred"]) == ("RSUD-DAYA", True)
+    assert ties(claim["id"]) == {"RS-PRIMAYA": "referred_from", "RSUD-DAYA": "treating"}
     assert api.call("get", f"/claims/{claim['id']}", user="demo-primaya").status_code == 200
     claim = api.act(claim, "verify", "demo-bpjs")
     assert api.complete(claim, user="demo-primaya", expect=403)["detail"] == (

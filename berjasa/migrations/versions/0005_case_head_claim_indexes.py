@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_index('ix_claims_created', 'claims', ['created_at', 'id'])
     for flag in FLAGS:
         op.create_index(f'ix_claims_{flag}', 'claims', ['created_at', 'id'], postgresql_where=sa.text(flag),
-                        sqlite_where=sa.text(flag))
+                        sqlite_where=sa.text(f"{flag} = 1"))
     op.drop_index('ix_claim_hospitals_hospital_id', table_name='claim_hospitals')
     op.create_index('ix_claim_hospitals_hospital_claim', 'claim_hospitals', ['hospital_id', 'claim_id'])
 
