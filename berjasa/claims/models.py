@@ -12,6 +12,8 @@ from berjasa.db import Base, UtcDateTime, str_enum, utcnow
 from workflows.claim import WORKFLOW, ClaimState
 
 BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+#: The flags a claim stores at report time (a column each, a partial index each).
+FLAGS = ("late_stage1_report", "participant_unknown", "possible_duplicate")
 
 
 class AccidentType(StrEnum):
@@ -32,7 +34,7 @@ class Claim(CaseMixin, Base):
         sa.Index("ix_claims_created", "created_at", "id"),
         *(sa.Index(f"ix_claims_{flag}", "created_at", "id", postgresql_where=sa.text(flag),
                    sqlite_where=sa.text(f"{flag} = 1"))
-          for flag in ("late_stage1_report", "participant_unknown", "possible_duplicate")),
+          for flag in FLAGS),
     )
     case_type = "claim"
     workflow = WORKFLOW

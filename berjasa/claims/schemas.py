@@ -2,13 +2,12 @@ import marshmallow as ma
 from marshmallow import validate
 
 from berjasa.cases.schemas import CaseFieldsSchema
-from berjasa.claims.models import AccidentType
+from berjasa.claims.models import FLAGS, AccidentType
 from berjasa.pagination import PageArgs, page_schema
 from berjasa.registry.schemas import KECAMATAN_CODES
 from berjasa.time import WITA
 from workflows.claim import ClaimState
 
-FLAGS = ["late_stage1_report", "participant_unknown", "possible_duplicate"]
 OUTCOMES = ["recovered", "partial_disability_anatomical", "partial_disability_functional",
             "total_permanent_disability", "death"]
 DOCUMENTS = ["kpj_card", "ktp", "doctor_statement", "treatment_receipts", "transport_receipts",
@@ -80,7 +79,7 @@ class ClaimListArgs(PageArgs):
     kecamatan = ma.fields.String(validate=validate.OneOf(KECAMATAN_CODES))
     reported_from = ma.fields.Date()
     reported_to = ma.fields.Date()
-    flag = ma.fields.String(validate=validate.OneOf(FLAGS))
+    flag = ma.fields.String(validate=validate.OneOf(list(FLAGS)))
     q = ma.fields.String(validate=validate.Length(min=2), metadata={"description": "a NIK, or part of a name"})
 
 
