@@ -5,6 +5,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 
 from tests.services import free_port, wait_for_port
@@ -37,8 +39,39 @@ def test_serve_demo(tmp_path):
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
-    assert "Berjasa listening on http://127.0.0.1:" in err
+    assert "Berjasa listening on http://127.0.0.1:" in err and "Berjasa stopped" in err
     assert roles["caseworker"][1] not in err  # tokens go to stdout only, never into the log
+
+
+def test_serve_stops_on_sigterm_under_load(tmp_path):
+    """SIGTERM while connections are being accepted still stops the server (it once got swallowed)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BERJASA_")}
+    env["BERJASA_INSTANCE_PATH"] = str(tmp_path / "instance")
+    process = subprocess.Popen([sys.executable, "-m", "workers.cli", "serve", "--port", str(port)],
+                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                get(f"http://127.0.0.1:{port}/healthz")
+            except OSError:
+                pass
+
+    try:
+        wait_for_port(port, timeout=60)
+        clients = [threading.Thread(target=hammer) for _ in range(4)]
+        for client in clients:
+            client.start()
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        stop.set()
+        process.kill()
+    assert process.returncode == 0, err
+    assert "Berjasa stopped" in err and "Traceback" not in err
 
 
 def test_worker_and_scheduler_need_a_broker(tmp_path):

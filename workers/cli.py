@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 import uuid
 
@@ -62,25 +63,19 @@ def serve(info: ScriptInfo, host: str, port: int, demo: bool, threads: int | Non
             )
     runtime = embedded.start(app, threads=threads)
     server = make_server(host, port, app, threaded=True)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # serve_forever runs in this thread, so server.shutdown() (which waits for it) must run in another one.
+    # Raising from the handler instead is unsafe: if the signal lands while a request is being accepted,
+    # socketserver catches the exception, logs it and goes on serving.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     click.echo(f"Berjasa listening on http://{host}:{port} (docs: http://{host}:{port}/api/docs)", err=True)
     try:
         server.serve_forever()
-    except (KeyboardInterrupt, _Stop):
+    except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
         runtime.stop()
         click.echo("Berjasa stopped", err=True)
-
-
-class _Stop(Exception):
-    pass
-
-
-def _exit_on_sigterm(_signum: int, _frame: object) -> None:
-    # serve_forever runs in this thread, so leave it by raising; server.shutdown() here would deadlock.
-    raise _Stop
 
 
 @cli.command("worker")
@@ -110,8 +105,6 @@ def scheduler(info: ScriptInfo, no_relay: bool) -> None:
     """Production: send `tick` every BERJASA_TICK_SECONDS and relay the outbox to Redis.
 
     Safe to run on several hosts: ticks claim timers with SKIP LOCKED, relays claim outbox rows the same way."""
-    import threading
-
     from apscheduler.schedulers.background import BackgroundScheduler
 
     app = info.load_app()
