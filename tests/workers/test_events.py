@@ -285,17 +285,22 @@ def test_batches_keep_each_case_together_and_in_order():
         assert ids == sorted(ids)
 
 
-def test_a_process_nudges_the_relays_at_most_once_per_interval(redis_url):
+def test_a_process_nudges_the_relays_at_most_once_per_interval(redis_url, monkeypatch):
+    from types import SimpleNamespace
+
     from redis import Redis
 
-    from berjasa.events.outbox import RedisNudge
+    from berjasa.events import outbox
 
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(outbox, "time", SimpleNamespace(monotonic=lambda: clock.now))
     key = f"test-{uuid.uuid4().hex}:outbox-nudge"
-    nudge, client = RedisNudge(redis_url, key, min_interval=0.3), Redis.from_url(redis_url)
+    nudge, client = outbox.RedisNudge(redis_url, key, min_interval=0.3), Redis.from_url(redis_url)
     nudge()
     assert client.blpop([key], timeout=1) is not None  # a relay wakes, and reads after its gather time
+    clock.now += 0.29
     nudge()  # committed within the interval: that relay's read includes it, so no second nudge
     assert client.llen(key) == 0
-    threading.Event().wait(0.35)
+    clock.now += 0.02
     nudge()
     assert client.llen(key) == 1
