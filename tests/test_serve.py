@@ -19,12 +19,17 @@ def get(url, token=None):
         return response.status, response.read()
 
 
-def test_serve_demo(tmp_path):
+def start_serve(tmp_path, *args: str, stdout=subprocess.PIPE) -> tuple[int, subprocess.Popen]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BERJASA_")}
     env["BERJASA_INSTANCE_PATH"] = str(tmp_path / "instance")
-    process = subprocess.Popen([sys.executable, "-m", "workers.cli", "serve", "--demo", "--port", str(port)],
-                               env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "workers.cli", "serve", *args, "--port", str(port)],
+                               env=env, cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    return port, process
+
+
+def test_serve_demo(tmp_path):
+    port, process = start_serve(tmp_path, "--demo")
     try:
         wait_for_port(port, timeout=60)
         lines = [process.stdout.readline().split() for _ in range(6)]
@@ -45,11 +50,7 @@ def test_serve_demo(tmp_path):
 
 def test_serve_stops_on_sigterm_under_load(tmp_path):
     """SIGTERM while connections are being accepted still stops the server (it once got swallowed)."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BERJASA_")}
-    env["BERJASA_INSTANCE_PATH"] = str(tmp_path / "instance")
-    process = subprocess.Popen([sys.executable, "-m", "workers.cli", "serve", "--port", str(port)],
-                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    port, process = start_serve(tmp_path, stdout=subprocess.DEVNULL)
     stop = threading.Event()
 
     def hammer():
