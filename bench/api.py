@@ -179,9 +179,10 @@ def run_load(port: int, hospital_token: str, bpjs_token: str, clients: int, flow
 def seed_people(url: str, count: int) -> list[str]:
     """Active participants (covered for JKK since 2025) so that verify succeeds."""
     from berjasa import create_app
-    from berjasa.db import bulk_insert, db, unit_of_work, utcnow
+    from berjasa.db import bulk_insert, db, utcnow
     from berjasa.enrolment.models import CoveragePeriod, Enrolment
     from berjasa.registry.models import Participant
+    from berjasa.transaction import unit_of_work
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "BROKER_URL": "", "INSTANCE_PATH": tempfile.mkdtemp()})
     niks = [f"737109170590{i:04d}" for i in range(count)]
@@ -208,8 +209,9 @@ def seed_claims(url: str, count: int, people: int) -> None:
     """`count` claims spread over states, hospitals, dates and people (straight into the table)."""
     from berjasa import create_app
     from berjasa.claims.models import Claim, ClaimHospital
-    from berjasa.db import bulk_insert, db, unit_of_work
+    from berjasa.db import bulk_insert, db
     from berjasa.parties.models import Party
+    from berjasa.transaction import unit_of_work
     from workflows.claim import ClaimState
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "BROKER_URL": "", "INSTANCE_PATH": tempfile.mkdtemp()})

@@ -1,5 +1,6 @@
-"""Cost of one workflow transition: the engine's `fire` on the shared transitions.Machine, against a
-plain dict transition table doing the same checks (the limit, measured in the same run).
+"""Cost of one workflow transition: the engine's `decide` (candidates and guards) and `fire` on the shared
+transitions.Machine, against a plain dict transition table doing the same checks (the limit, measured in
+the same run).
 
     .venv/bin/python bench/engine.py [--rounds 20000]
 
@@ -17,13 +18,14 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workflows.roles import Role  # noqa: E402
-from workflows.sample import WORKFLOW, SampleState  # noqa: E402
+from workflows.sample import WORKFLOW, SampleFacts, SampleState  # noqa: E402
 
 TARGET_US = 50.0
 # one full round: open -> in_review -> in_review -> approved -> closed
 STEPS = [("submit", Role.CASEWORKER, None), ("comment", Role.BPJS_OFFICER, {"note": "ok"}),
          ("approve", Role.SUPERVISOR, {"amount": 1000}), ("close", Role.CASEWORKER, None)]
 PLAIN = {(s, t.trigger): t for t in WORKFLOW.transitions for s in t.source}
+FACTS = SampleFacts()
 
 
 def plain_fire(case, trigger, role, data):
@@ -33,13 +35,13 @@ def plain_fire(case, trigger, role, data):
     if role not in row.roles:
         raise PermissionError(role)
     for name in row.guards:
-        if WORKFLOW.guards[name](case, data or {}, {}) is not None:
+        if WORKFLOW.guards[name](case, data or {}, FACTS) is not None:
             raise ValueError(name)
     case.state = row.dest
 
 
 def engine_fire(case, trigger, role, data):
-    WORKFLOW.fire(case, trigger, role, data)
+    WORKFLOW.fire(case, WORKFLOW.decide(case, trigger, role, data, FACTS))
 
 
 def measure(fire, rounds: int) -> float:
@@ -62,7 +64,7 @@ def main() -> int:
     args = parser.parse_args()
     engine_best, engine_median = measure(engine_fire, args.rounds)
     plain_best, plain_median = measure(plain_fire, args.rounds)
-    print(f"engine fire (shared transitions.Machine): {engine_best:6.2f} µs/transition (median {engine_median:.2f})")
+    print(f"engine decide + fire (shared Machine):    {engine_best:6.2f} µs/transition (median {engine_median:.2f})")
     print(f"plain dict table (limit, same run):      {plain_best:6.2f} µs/transition (median {plain_median:.2f})")
     print(f"ratio engine / plain dict: {engine_best / plain_best:.1f}x")
     print(f"ratio engine / {TARGET_US:.0f} µs target: {engine_best / TARGET_US:.2f} "

@@ -56,8 +56,9 @@ def commit_rate(url: str, seconds: float = 2.0) -> float:
 
 
 def emit(app, count: int, per_transaction: int) -> None:
-    from berjasa.db import db, unit_of_work
+    from berjasa.db import db
     from berjasa.events.outbox import emit as emit_event
+    from berjasa.transaction import unit_of_work
 
     with app.app_context(), db.new_session() as session:
         for start_at in range(0, count, per_transaction):
@@ -70,8 +71,9 @@ def emit(app, count: int, per_transaction: int) -> None:
 def emit_paced(k: int, emitters: int, rate: int, total: int, started: float) -> None:
     """Emitter process k of `emitters`: one event per transaction, its share of `rate` events/s."""
     from berjasa import create_app
-    from berjasa.db import db, unit_of_work
+    from berjasa.db import db
     from berjasa.events.outbox import emit as emit_event
+    from berjasa.transaction import unit_of_work
 
     app = create_app()
     with app.app_context(), db.new_session() as session:

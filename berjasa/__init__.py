@@ -22,25 +22,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from berjasa import api, errors, logs
     from berjasa.db import db
+    from berjasa.events import outbox
 
     logs.init_app(app)
     errors.init_app(app)
     db.init_app(app)
     _register_blueprints(app, api.init_app(app))
     _register_cli(app)
-    _register_nudge(app)
+    outbox.init_app(app)
     return app
-
-
-def _register_nudge(app: Flask) -> None:
-    """In production, wake the relays (in the scheduler processes) over Redis after each commit with events."""
-    from berjasa.events import outbox
-
-    if app.config["BROKER_URL"]:
-        key = outbox.nudge_key(app.config["BROKER_NAMESPACE"])
-        # at most one nudge per half gather window per process (see RedisNudge)
-        interval = app.config["RELAY_GATHER_MS"] / 2000
-        outbox.set_listener("redis", outbox.RedisNudge(app.config["BROKER_URL"], key, min_interval=interval))
 
 
 def _register_blueprints(app: Flask, api: Any) -> None:

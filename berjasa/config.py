@@ -24,6 +24,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'berjasa.db'}",
         "BROKER_URL": "",
         "BROKER_NAMESPACE": "berjasa",
+        # A worker silent this long is dead; its unacknowledged messages go back on the queue.
+        "BROKER_HEARTBEAT_TIMEOUT_MS": 20000,
+        # Out of a million broker commands, how many also run that requeue maintenance (see workers/broker.py).
+        "BROKER_MAINTENANCE_CHANCE": 10000,
         "RELAY_BATCH": 500,
         "RELAY_POLL_SECONDS": 1,
         "RELAY_GATHER_MS": 20,
@@ -48,6 +52,21 @@ def defaults(instance_path: str) -> dict[str, Any]:
     }
 
 
+def broker_settings() -> dict[str, Any]:
+    """The broker's settings as the app reads them (defaults < BERJASA_* environment), for a process that
+    must configure Dramatiq before any app exists (workers/broker.py)."""
+    from flask import Config
+
+    config = Config(os.getcwd())
+    config.update(defaults(os.environ.get(f"{ENV_PREFIX}_INSTANCE_PATH", "instance")))
+    config.from_prefixed_env(ENV_PREFIX)
+    _check_broker_url(config)
+    for key in ("BROKER_HEARTBEAT_TIMEOUT_MS", "BROKER_MAINTENANCE_CHANCE"):
+        _check_positive_int(config, key)
+    return {key: config[key] for key in ("BROKER_URL", "BROKER_NAMESPACE", "BROKER_HEARTBEAT_TIMEOUT_MS",
+                                         "BROKER_MAINTENANCE_CHANCE")}
+
+
 def is_production(config: dict[str, Any]) -> bool:
     """Production mode means a real broker: API, workers and scheduler run as separate processes."""
     return bool(config.get("BROKER_URL"))
@@ -60,7 +79,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     _check_choice(config, "LOG_FORMAT", LOG_FORMATS)
     _check_choice(config, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"))
     for key in ("MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SQLITE_BUSY_TIMEOUT_MS", "WORKER_THREADS", "TICK_SECONDS",
-                "RELAY_BATCH", "RELAY_POLL_SECONDS"):
+                "RELAY_BATCH", "RELAY_POLL_SECONDS", "BROKER_HEARTBEAT_TIMEOUT_MS", "BROKER_MAINTENANCE_CHANCE"):
         _check_positive_int(config, key)
     _check_positive_int(config, "RELAY_GATHER_MS", minimum=0)
     for key in ("ELIGIBLE_MAX_DECILE", "PREMIUM_JKK_RATE_BP", "PREMIUM_JKM_MONTHLY", "PREMIUM_JHT_RATE_BP",

@@ -1,4 +1,4 @@
-"""Engine, sessions and the unit of work. Services own transactions; nothing else commits."""
+"""Engine, sessions and column types. The transaction boundary is berjasa.transaction.unit_of_work."""
 
 from __future__ import annotations
 
@@ -94,51 +94,6 @@ def _close_request_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
-
-
-#: session.info key: the session's open transaction has only read so far (see unit_of_work).
-READ_SO_FAR = "berjasa.read_so_far"
-
-
-def mark_read_only(session: Session) -> None:
-    """Note that the session's open transaction has only read: the next unit of work may carry it on."""
-    session.info[READ_SO_FAR] = session.get_transaction()
-
-
-@contextlib.contextmanager
-def unit_of_work(session: Session) -> Iterator[Session]:
-    """One write transaction: commits when the block ends, rolls back if it raises (the commit included).
-
-    On SQLite the transaction starts with BEGIN IMMEDIATE, so two writers queue on the
-    busy timeout instead of failing with "database is locked" at commit. On PostgreSQL a
-    transaction that has only read so far (the request's token look-up, mark_read_only) is
-    carried on rather than rolled back and begun again: two round trips fewer per request.
-    """
-    from berjasa.events import outbox
-
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    read_so_far = session.info.pop(READ_SO_FAR, None)
-    carry_on = (not sqlite and read_so_far is not None and read_so_far is session.get_transaction()
-                and not (session.new or session.dirty or session.deleted))
-    try:
-        if carry_on:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-        else:
-            if session.in_transaction():
-                session.rollback()
-            with session.begin():
-                if sqlite:
-                    session.connection(execution_options={"berjasa_write": True})
-                yield session
-    except BaseException:
-        session.info.pop(outbox.PENDING, None)
-        raise
-    outbox.after_commit(session)
 
 
 def make_engine(url: str, config: dict[str, Any]) -> Engine:

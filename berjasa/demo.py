@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from berjasa.auth.models import ApiToken, User
 from berjasa.auth.service import create_user, demo_token, hash_token
-from berjasa.db import unit_of_work
 from berjasa.parties.models import Party, PartyKind, PlkkAgreement
+from berjasa.transaction import unit_of_work
 from workflows.roles import Role
 
 PARTIES = [

@@ -12,3 +12,8 @@ def now_wita() -> datetime:
 
 def today_wita() -> date:
     return now_wita().date()
+
+
+def wita_iso(moment: datetime | None) -> str | None:
+    """An aware time as ISO 8601 in WITA (+08:00), as every response shows times."""
+    return moment.astimezone(WITA).isoformat() if moment is not None else None

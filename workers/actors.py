@@ -9,9 +9,10 @@ import socket
 import dramatiq
 from sqlalchemy.orm import Session
 
+from berjasa.events.contract import Event
 from workers import broker as _broker  # noqa: F401  (the broker must exist before any actor)
 from workers.app import get_app
-from workers.consumer import EventMessage, consumer
+from workers.consumer import consumer
 
 log = logging.getLogger("berjasa.workers")
 
@@ -29,8 +30,9 @@ def ping(nonce: str) -> None:
 @dramatiq.actor(queue_name="scheduler", max_retries=0, time_limit=60_000)
 def tick() -> None:
     """The scheduler's heartbeat: claim the timers that fell due (each once, even with two schedulers)."""
-    from berjasa.db import db, unit_of_work
+    from berjasa.db import db
     from berjasa.events.service import claim_due_timers
+    from berjasa.transaction import unit_of_work
 
     with get_app().app_context(), db.new_session() as session, unit_of_work(session):
         fired = claim_due_timers(session)
@@ -38,7 +40,7 @@ def tick() -> None:
         log.info("tick: %d timer(s) due", len(fired))
 
 
-def record_case_activity(session: Session, events: list[EventMessage]) -> None:
+def record_case_activity(session: Session, events: list[Event]) -> None:
     """Keep the per-case activity read model (events handled, last event and when)."""
     from berjasa.events.service import record_activity
 
@@ -49,7 +51,7 @@ def record_case_activity(session: Session, events: list[EventMessage]) -> None:
 case_activity = consumer("case_activity", batch=True)(record_case_activity)
 
 
-def run_dtsen_import(session: Session, event: EventMessage) -> None:
+def run_dtsen_import(session: Session, event: Event) -> None:
     """Import an uploaded DTSEN file (it commits chunk by chunk and resumes after a crash)."""
     from berjasa.auth.service import actor_for
     from berjasa.enrolment.imports import get_batch, run_import

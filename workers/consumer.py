@@ -11,36 +11,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 import dramatiq
 from sqlalchemy.orm import Session
 
+from berjasa.events.contract import Event
 from workers import broker as _broker  # noqa: F401  (the broker must exist before any actor)
 from workers.app import get_app
 
 log = logging.getLogger("berjasa.consumer")
 
 
-@dataclass(frozen=True)
-class EventMessage:
-    event_id: str
-    event_type: str
-    case_type: str | None
-    case_id: int | None
-    case_version: int | None
-    payload: dict[str, Any]
-    created_at: str
-
-    @property
-    def at(self) -> datetime:
-        return datetime.fromisoformat(self.created_at)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
+#: What a consumer is handed: the event as berjasa.events.contract defines it.
+EventMessage = Event
 
 Handler = Callable[[Session, EventMessage], None]
 BatchHandler = Callable[[Session, list[EventMessage]], None]
@@ -61,7 +45,7 @@ def consumer(
 
     def decorator(handler: Handler | BatchHandler) -> dramatiq.Actor:
         def run(events: list[dict[str, Any]]) -> None:
-            messages = [EventMessage(**e) for e in events]
+            messages = [Event.from_message(e) for e in events]
             if transactional:
                 handle_batch(name, handler, messages, throws, batch=batch)
             else:
@@ -81,8 +65,9 @@ def handle_batch(
     *, batch: bool = False,
 ) -> list[str]:
     """Apply a batch in one transaction; return each event's outcome: done, duplicate, stale or failed."""
-    from berjasa.db import db, unit_of_work
+    from berjasa.db import db
     from berjasa.events.service import advance_cursors, claim_messages
+    from berjasa.transaction import unit_of_work
 
     with get_app().app_context(), db.new_session() as session, unit_of_work(session):
         fresh = claim_messages(session, consumer=name, message_ids=[e.event_id for e in events])
@@ -116,9 +101,10 @@ def handle_each(name: str, handler: Handler, events: Sequence[EventMessage]) -> 
     """Run a self-committing, idempotent handler per event, then record the event as processed."""
     import sqlalchemy as sa
 
-    from berjasa.db import db, unit_of_work
+    from berjasa.db import db
     from berjasa.events.models import ProcessedMessage
     from berjasa.events.service import claim_messages
+    from berjasa.transaction import unit_of_work
 
     outcomes = []
     with get_app().app_context(), db.new_session() as session:

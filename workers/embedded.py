@@ -57,9 +57,9 @@ def start(app: Flask, *, threads: int | None = None, tick_seconds: float | None 
 def redeliver_unfinished(app: Flask) -> int:
     """Send again every published event that a subscribed consumer never recorded as processed."""
     from berjasa.db import db
-    from berjasa.events.service import unfinished_deliveries
+    from berjasa.events.outbox import unfinished_deliveries
+    from berjasa.events.subscriptions import SUBSCRIPTIONS
     from workers import relay
-    from workers.subscriptions import SUBSCRIPTIONS
 
     with app.app_context(), db.new_session() as session, session.begin():
         pending = unfinished_deliveries(session, SUBSCRIPTIONS, since=REDELIVERY_WINDOW)

@@ -1,5 +1,12 @@
 """The workflow engine: a workflow is data (states, transitions, guards), run on one shared
-`transitions.Machine` per workflow. Pure: no I/O, nothing of Berjasa's."""
+`transitions.Machine` per workflow. Pure: no I/O, nothing of Berjasa's.
+
+Firing a trigger is two calls. `candidates()` answers the questions that need only the state and the
+caller (is there such a trigger, may it fire from here, may this role fire it) and raises a coded refusal
+otherwise; `choose()` runs the guards of those rows on the case, the validated data and the facts the
+service looked up, and returns the one row that fires (or the first guard's refusal). `fire()` then moves
+the case along exactly that row. `decide()` is the two together, for callers that have data and facts at
+hand."""
 
 from __future__ import annotations
 
@@ -12,9 +19,21 @@ from transitions import Machine
 
 from workflows.roles import Role
 
-#: A guard reads the case, the transition's data and facts the service looked up; it returns
+#: A guard reads the case, the transition's validated data and the workflow's typed facts object; it returns
 #: None when the transition may go ahead, or the reason it may not.
-Guard = Callable[[Any, Mapping[str, Any], Mapping[str, Any]], str | None]
+Guard = Callable[[Any, Mapping[str, Any], Any], str | None]
+
+
+def case_guard(guard: Guard) -> Guard:
+    """Mark a guard that reads only the case: `allowed_triggers` runs it, so a caller is not offered a
+    trigger that would be refused whatever data came with it."""
+    guard.case_only = True  # type: ignore[attr-defined]
+    return guard
+
+
+@dataclass(frozen=True)
+class NoFacts:
+    """The facts of a workflow whose guards need nothing looked up."""
 
 
 class WorkflowError(Exception):
@@ -56,7 +75,8 @@ class Transition:
     dest: StrEnum
     roles: frozenset[Role]
     guards: tuple[str, ...] = ()
-    schema: str | None = None
+    #: The row's own name on the shared machine (`trigger#n`), so that firing it needs no second choice.
+    key: str = ""
 
 
 def transition(
@@ -66,11 +86,10 @@ def transition(
     roles: Iterable[Role],
     *,
     guards: Iterable[str] = (),
-    schema: str | None = None,
 ) -> Transition:
     """One row of a transition table; `source` may be one state or several."""
     sources = (source,) if isinstance(source, StrEnum) else tuple(source)
-    return Transition(trigger, sources, dest, frozenset(roles), tuple(guards), schema)
+    return Transition(trigger, sources, dest, frozenset(roles), tuple(guards))
 
 
 @dataclass
@@ -80,30 +99,26 @@ class Workflow:
     initial: StrEnum
     transitions: list[Transition]
     guards: Mapping[str, Guard] = field(default_factory=dict)
+    #: The type of the facts object the guards read (a frozen dataclass of the workflow's module).
+    facts: type = NoFacts
     description: str = ""
 
     def __post_init__(self) -> None:
         self._check_definition()
+        self.transitions = [_keyed(row, i) for i, row in enumerate(self.transitions)]
         self.triggers = frozenset(t.trigger for t in self.transitions)
+        self._rows: dict[tuple[StrEnum, str], list[Transition]] = {}
+        for row in self.transitions:
+            for state in row.source:
+                self._rows.setdefault((state, row.trigger), []).append(row)
         self.machine = Machine(
             model=None,
             states=list(self.states),
             initial=self.initial,
-            transitions=[self._machine_row(t) for t in self.transitions],
+            transitions=[{"trigger": t.key, "source": list(t.source), "dest": t.dest} for t in self.transitions],
             auto_transitions=False,
-            send_event=True,
             name=self.name,
         )
-
-    @staticmethod
-    def _machine_row(row: Transition) -> dict[str, Any]:
-        # The engine picks the row (role and guards, with reasons); the machine then takes exactly that one.
-        return {
-            "trigger": row.trigger,
-            "source": list(row.source),
-            "dest": row.dest,
-            "conditions": lambda event, row=row: event.kwargs["row"] is row,
-        }
 
     def _check_definition(self) -> None:
         for row in self.transitions:
@@ -114,12 +129,12 @@ class Workflow:
                 if state not in self.states:
                     raise ValueError(f"{self.name}.{row.trigger}: {state!r} is not a state of {self.name}")
 
-    def candidates(self, state: StrEnum, trigger: str, role: Role) -> list[Transition]:
-        """Rows this role may fire from this state; raises the first rule that stops it."""
+    def candidates(self, state: StrEnum | str, trigger: str, role: Role) -> list[Transition]:
+        """The rows this role may fire from this state, in table order; raises the first rule that stops it."""
         state = self.states(state)
         if trigger not in self.triggers:
             raise UnknownTrigger(f"{self.name} has no trigger {trigger!r}", trigger=trigger, state=state)
-        from_here = [t for t in self.transitions if t.trigger == trigger and state in t.source]
+        from_here = self._rows.get((state, trigger))
         if not from_here:
             raise NotAllowedFromState(
                 f"{trigger!r} is not allowed from state {state.value!r}", trigger=trigger, state=state
@@ -133,44 +148,48 @@ class Workflow:
             )
         return mine
 
-    def choose(
-        self, case: Any, trigger: str, role: Role, data: Mapping[str, Any] | None = None,
-        facts: Mapping[str, Any] | None = None,
-    ) -> Transition:
-        """The row that fires: the first candidate whose guards all pass; else the first guard's reason."""
-        data, facts = data or {}, facts or {}
-        failure: GuardFailed | None = None
-        for row in self.candidates(case.state, trigger, role):
-            reason = self._failed_guard(row, case, data, facts)
-            if reason is None:
+    def choose(self, candidates: list[Transition], case: Any, data: Mapping[str, Any], facts: Any) -> Transition:
+        """The row that fires: the first candidate whose guards all pass; else the first guard's refusal."""
+        failure: tuple[str, str] | None = None
+        for row in candidates:
+            refused = self._refusal(row, case, data, facts)
+            if refused is None:
                 return row
-            failure = failure or GuardFailed(
-                f"{trigger!r} refused: {reason[1]}", trigger=trigger, state=case.state, guard=reason[0],
-                reason=reason[1],
-            )
-        assert failure is not None
-        raise failure
+            failure = failure or refused
+        assert failure is not None, "choose() needs at least one candidate"
+        guard, reason = failure
+        raise GuardFailed(f"{candidates[0].trigger!r} refused: {reason}", trigger=candidates[0].trigger,
+                          state=self.states(case.state), guard=guard, reason=reason)
 
-    def _failed_guard(self, row: Transition, case: Any, data: Mapping[str, Any], facts: Mapping[str, Any]):
+    def decide(
+        self, case: Any, trigger: str, role: Role, data: Mapping[str, Any] | None = None, facts: Any = None,
+    ) -> Transition:
+        """The one row that `trigger` fires for `role` on `case`, or a coded refusal (WorkflowError)."""
+        return self.choose(self.candidates(case.state, trigger, role), case, data or {},
+                           self.facts() if facts is None else facts)
+
+    def fire(self, case: Any, row: Transition) -> None:
+        """Move `case.state` along exactly this row, on the workflow's shared machine."""
+        self.machine.events[row.key].trigger(case)
+
+    def _refusal(self, row: Transition, case: Any, data: Mapping[str, Any], facts: Any) -> tuple[str, str] | None:
         for name in row.guards:
             reason = self.guards[name](case, data, facts)
             if reason is not None:
                 return name, reason
         return None
 
-    def fire(
-        self, case: Any, trigger: str, role: Role, data: Mapping[str, Any] | None = None,
-        facts: Mapping[str, Any] | None = None,
-    ) -> Transition:
-        """Move `case.state` along the chosen row on the shared machine; return the row."""
-        row = self.choose(case, trigger, role, data, facts)
-        self.machine.events[trigger].trigger(case, row=row)
-        return row
-
     def allowed_triggers(self, case: Any, role: Role) -> list[str]:
-        """Triggers this role may fire from the case's state (guards, which need data, are not run)."""
+        """Triggers this role may fire from the case's state now: guards that read only the case are run
+        (those that need data or facts cannot be, and are assumed to pass)."""
         state = self.states(case.state)
-        return sorted({t.trigger for t in self.transitions if state in t.source and role in t.roles})
+        allowed = set()
+        for row in self.transitions:
+            if state in row.source and role in row.roles and row.trigger not in allowed and all(
+                    not getattr(self.guards[g], "case_only", False) or self.guards[g](case, {}, None) is None
+                    for g in row.guards):
+                allowed.add(row.trigger)
+        return sorted(allowed)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -185,7 +204,6 @@ class Workflow:
                     "dest": t.dest.value,
                     "roles": sorted(r.value for r in t.roles),
                     "guards": list(t.guards),
-                    "schema": t.schema,
                 }
                 for t in self.transitions
             ],
@@ -204,3 +222,7 @@ class Workflow:
         # Keep the structure; the extension's colour classes are for highlighting a live model.
         lines = [line for line in source.splitlines() if not line.strip().startswith(("classDef ", "Class "))]
         return "\n".join(line for line in lines if line.strip()) + "\n"
+
+
+def _keyed(row: Transition, index: int) -> Transition:
+    return Transition(row.trigger, row.source, row.dest, row.roles, row.guards, f"{row.trigger}#{index}")

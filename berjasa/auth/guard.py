@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from berjasa.auth.service import Actor, authenticate
-from berjasa.db import db, mark_read_only
+from berjasa.db import db
 from berjasa.errors import Forbidden, Unauthorized
+from berjasa.transaction import mark_read_only
 from workflows.roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from berjasa.auth.models import ApiToken, User
-from berjasa.db import unit_of_work, utcnow
+from berjasa.db import utcnow
 from berjasa.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from berjasa.parties.models import Party, PartyKind
+from berjasa.transaction import unit_of_work
 from workflows.roles import Role
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

@@ -27,14 +27,15 @@ class CaseEventSchema(ma.Schema):
 
 
 class CaseFieldsSchema(ma.Schema):
-    """Fields every case response carries; domain schemas extend it."""
+    """Fields every case response carries; domain schemas extend it. These schemas document the responses,
+    which each case type builds in one function (claims/responses.py, enrolment/responses.py)."""
 
     id = ma.fields.Integer()
-    state = ma.fields.Function(lambda c: c.state.value)
+    state = ma.fields.String()
     version = ma.fields.Integer()
-    created_at = ma.fields.Function(lambda c: c.created_at.astimezone(WITA).isoformat())
-    updated_at = ma.fields.Function(lambda c: c.updated_at.astimezone(WITA).isoformat())
-    allowed_triggers = ma.fields.List(ma.fields.String(), metadata={"description": "what the caller may fire now"})
+    created_at = ma.fields.AwareDateTime(metadata={"description": "WITA"})
+    updated_at = ma.fields.AwareDateTime(metadata={"description": "WITA"})
+    allowed_triggers = ma.fields.List(ma.fields.String(), metadata={"description": "what the caller can fire now"})
 
 
 class WorkflowTransitionSchema(ma.Schema):
@@ -43,7 +44,7 @@ class WorkflowTransitionSchema(ma.Schema):
     dest = ma.fields.String()
     roles = ma.fields.List(ma.fields.String())
     guards = ma.fields.List(ma.fields.String())
-    schema = ma.fields.String(allow_none=True)
+    schema = ma.fields.String(allow_none=True, metadata={"description": "the name of the data schema; null = no data"})
 
 
 class WorkflowSchema(ma.Schema):

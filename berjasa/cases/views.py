@@ -3,6 +3,7 @@ from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
 from berjasa.cases.schemas import WorkflowSchema
+from berjasa.cases.triggers import TABLES
 from berjasa.errors import NotFound
 from workflows.registry import load as load_workflows
 
@@ -13,8 +14,17 @@ blp = v1_blueprint("workflows", __name__, "The case workflows: states, transitio
 class Workflows(MethodView):
     @blp.response(200, WorkflowSchema(many=True))
     def get(self):
-        """Each workflow's states and transitions (trigger, sources, destination, roles, guards)."""
-        return [w.describe() for w in load_workflows().values()]
+        """Each workflow's states and transitions (trigger, sources, destination, roles, guards, data schema)."""
+        return [_described(w) for w in load_workflows().values()]
+
+
+def _described(workflow) -> dict:
+    described = workflow.describe()
+    table = TABLES.get(workflow.name)
+    schemas = table.schema_names() if table else {}
+    for row in described["transitions"]:
+        row["schema"] = schemas.get(row["trigger"])
+    return described
 
 
 @blp.route("/workflows/<string:name>/diagram")

@@ -5,10 +5,11 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from berjasa.cases.models import CaseMixin
 from berjasa.db import Base, UtcDateTime, str_enum, utcnow
+from berjasa.registry.models import Participant
 from workflows.claim import WORKFLOW, ClaimState
 
 BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
@@ -60,6 +61,10 @@ class Claim(CaseMixin, Base):
     care: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     approved_total: Mapped[int | None] = mapped_column(sa.BigInteger)
     paid_total: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The registered person's name, read with the row (responses show it; an unknown NIK has none).
+    participant_name: Mapped[str | None] = column_property(
+        sa.select(Participant.name).where(Participant.id == participant_id).correlate_except(Participant)
+        .scalar_subquery())
 
 
 class ClaimHospital(Base):

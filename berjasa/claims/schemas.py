@@ -5,7 +5,6 @@ from berjasa.cases.schemas import CaseFieldsSchema
 from berjasa.claims.models import FLAGS, AccidentType
 from berjasa.pagination import PageArgs, page_schema
 from berjasa.registry.schemas import KECAMATAN_CODES
-from berjasa.time import WITA
 from workflows.claim import ClaimState
 
 OUTCOMES = ["recovered", "partial_disability_anatomical", "partial_disability_functional",
@@ -38,15 +37,14 @@ class ClaimCreateSchema(ma.Schema):
                                 metadata={"description": "hospital code, if known (hospital staff: their own)"})
 
 
-def _wita(value):
-    return value.astimezone(WITA).isoformat() if value else None
-
-
 class ClaimSchema(CaseFieldsSchema):
-    nik = ma.fields.Method("_nik")
+    """A claim as the API shows it (built by responses.claim_response)."""
+
+    nik = ma.fields.String(metadata={"description": "full for hospital staff, caseworkers and BPJS officers, "
+                                                   "else masked"})
     participant_id = ma.fields.Integer(allow_none=True)
     participant_name = ma.fields.String(allow_none=True)
-    accident_at = ma.fields.Function(lambda c: _wita(c.accident_at))
+    accident_at = ma.fields.AwareDateTime(metadata={"description": "WITA"})
     place = ma.fields.String()
     accident_type = ma.fields.Enum(AccidentType)
     chronology = ma.fields.String()
@@ -55,22 +53,13 @@ class ClaimSchema(CaseFieldsSchema):
     reporter_phone = ma.fields.String()
     reported_by = ma.fields.String()
     reporting_party = ma.fields.String()
-    hospital = ma.fields.String(allow_none=True)
-    flags = ma.fields.Function(lambda c: {f: getattr(c, f) for f in FLAGS})
+    hospital = ma.fields.String(allow_none=True, metadata={"description": "the treating hospital's code"})
+    flags = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf(list(FLAGS))), values=ma.fields.Boolean())
     verified = ma.fields.Boolean()
     referred = ma.fields.Boolean()
     care = ma.fields.Dict()
     approved_total = ma.fields.Integer(allow_none=True)
     paid_total = ma.fields.Integer(allow_none=True)
-
-    def _nik(self, claim) -> str:
-        from berjasa.auth.guard import current_actor
-        from berjasa.registry.service import shown_nik
-        from workflows.roles import Role
-
-        actor = current_actor()
-        # a hospital reported or treats this person: it has the NIK on its own admission records
-        return claim.nik if actor.role is Role.HOSPITAL_STAFF else shown_nik(claim.nik, actor)
 
 
 class ClaimListArgs(PageArgs):
@@ -141,10 +130,3 @@ class ClaimRejectionSchema(ma.Schema):
 
 class ReasonSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
-
-
-DATA_SCHEMAS = {
-    "admission": AdmissionSchema, "referral": ReferralSchema, "treatment": TreatmentSchema,
-    "documents": DocumentsSchema, "document_request": DocumentRequestSchema, "approval": ApprovalSchema,
-    "payment": PaymentSchema, "claim_rejection": ClaimRejectionSchema, "reason": ReasonSchema,
-}

@@ -5,6 +5,7 @@ from berjasa.api import v1_blueprint
 from berjasa.auth.guard import current_actor, roles_required
 from berjasa.cases.schemas import CaseEventSchema, TransitionRequestSchema
 from berjasa.claims import service
+from berjasa.claims.responses import claim_response, claim_responses
 from berjasa.claims.schemas import ClaimCreateSchema, ClaimListArgs, ClaimPageSchema, ClaimSchema
 from berjasa.db import db
 from berjasa.errors import ValidationFailed
@@ -14,6 +15,8 @@ blp = v1_blueprint("claims", __name__, "Work-accident (JKK) claims")
 REPORTERS = (Role.CASEWORKER, Role.HOSPITAL_STAFF, Role.BPJS_OFFICER)
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.HOSPITAL_STAFF, Role.ADMIN)
 ACTORS = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.HOSPITAL_STAFF)
+
+# Responses are built by claims/responses.py and returned as JSON; the schemas document them.
 
 
 @blp.route("/claims")
@@ -25,8 +28,8 @@ class Claims(MethodView):
         """List claims (filters: state, hospital, kecamatan, reported date range, flag, NIK or name); paginated.
         Hospital staff see only their hospital's claims."""
         page = service.list_claims(session=db.session, actor=current_actor(), **args)
-        page.items = service.present(db.session, current_actor(), list(page.items))
-        return page
+        return jsonify(items=claim_responses(db.session, current_actor(), page.items), page=page.page,
+                       per_page=page.per_page, total=page.total)
 
     @roles_required(*REPORTERS)
     @blp.arguments(ClaimCreateSchema)
@@ -38,13 +41,11 @@ class Claims(MethodView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 200:
             raise ValidationFailed("Bad Idempotency-Key", errors={"Idempotency-Key": ["1-200 characters"]})
-        claim, body = service.create_claim(
-            session=db.session, actor=current_actor(), data=data, idempotency_key=key,
-            respond=lambda c: ClaimSchema().dump(service.present(db.session, current_actor(), [c])[0]),
-        )
-        response = jsonify(body)  # already serialised: the stored first response must be returned as it was
+        body, replayed = service.create_claim(session=db.session, actor=current_actor(), data=data,
+                                              idempotency_key=key)
+        response = jsonify(body)
         response.status_code = 201
-        if claim is None:
+        if replayed:
             response.headers["Idempotent-Replayed"] = "true"
         return response
 
@@ -56,7 +57,7 @@ class ClaimItem(MethodView):
     def get(self, claim_id):
         """One claim with its flags and what the caller may do now."""
         claim = service.get_claim(session=db.session, actor=current_actor(), claim_id=claim_id)
-        return service.present(db.session, current_actor(), [claim])[0]
+        return jsonify(claim_response(db.session, current_actor(), claim))
 
 
 @blp.route("/claims/<int:claim_id>/transitions")
@@ -67,7 +68,8 @@ class ClaimTransitions(MethodView):
     def post(self, request_body, claim_id):
         """Fire a trigger: verify, admit, refer, complete_treatment, submit_documents, request_documents,
         approve, pay, close, reject, withdraw, reopen."""
-        return service.transition(session=db.session, actor=current_actor(), claim_id=claim_id, **request_body)
+        claim = service.transition(session=db.session, actor=current_actor(), claim_id=claim_id, **request_body)
+        return jsonify(claim_response(db.session, current_actor(), claim))
 
 
 @blp.route("/claims/<int:claim_id>/history")

@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from berjasa.auth.service import Actor
-from berjasa.db import among, bulk_insert, read_only, unit_of_work, utcnow
+from berjasa.db import among, bulk_insert, read_only, utcnow
 from berjasa.enrolment import dtsen
 from berjasa.enrolment.models import Enrolment, ImportBatch, ImportRowError
 from berjasa.errors import NotFound, ValidationFailed
@@ -24,6 +23,7 @@ from berjasa.events import audit
 from berjasa.events.models import CaseEvent
 from berjasa.events.outbox import emit
 from berjasa.registry.models import Participant
+from berjasa.transaction import unit_of_work
 from workflows.enrolment import OPEN_STATES, EnrolmentState
 
 CHUNK = 10000
@@ -164,13 +164,13 @@ def _open_enrolments(session: Session, batch_id: int, participant_ids: list[int]
         Enrolment.import_batch_id == batch_id, among(session, Enrolment.participant_id, participant_ids)))
     events = []
     for enrolment_id, participant_id in result:
-        event = SimpleNamespace(
+        event = dict(
             case_type="enrolment", case_id=enrolment_id, trigger="create", from_state=None, to_state="submitted",
             actor_user_id=actor.user_id, actor=actor.username, role=actor.role.value, party=actor.party_code,
             reason=f"DTSEN import {batch_id}", data={"participant_id": participant_id, "jht": False,
                                                      "import_batch_id": batch_id}, created_at=now)
         audit.seal(event, None)
-        events.append(vars(event))
+        events.append(event)
         emit(session, "enrolment.created", case_type="enrolment", case_id=enrolment_id, case_version=1,
              payload={"to": "submitted", "actor": actor.username, "import_batch_id": batch_id}, plain=True)
     bulk_insert(session, CaseEvent.__table__, events)

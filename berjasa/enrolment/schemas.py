@@ -16,6 +16,8 @@ class EnrolmentCreateSchema(ma.Schema):
 
 
 class EnrolmentSchema(CaseFieldsSchema):
+    """An enrolment as the API shows it (built by responses.enrolment_response)."""
+
     participant = ma.fields.Nested(ParticipantSchema)
     programmes = ma.fields.List(ma.fields.String())
     import_batch_id = ma.fields.Integer(allow_none=True)
@@ -31,7 +33,7 @@ class EnrolmentListArgs(PageArgs):
 EnrolmentPageSchema = page_schema(EnrolmentSchema, "EnrolmentPage")
 
 
-# Data of the transitions (the workflow names these schemas).
+# Data of the transitions (triggers.py says which trigger takes which).
 class RejectionSchema(ma.Schema):
     reason_code = ma.fields.String(required=True, validate=validate.OneOf(
         ["ineligible", "not_resident", "invalid_nik", "duplicate", "deceased", "other"]))
@@ -55,10 +57,6 @@ class TerminationSchema(ma.Schema):
                                                                       "other"]))
     effective_date = ma.fields.Date(required=True, metadata={"description": "first day without cover"})
     note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
-
-
-DATA_SCHEMAS = {"rejection": RejectionSchema, "activation": ActivationSchema, "lapse": LapseSchema,
-                "termination": TerminationSchema}
 
 
 class BulkTransitionSchema(ma.Schema):

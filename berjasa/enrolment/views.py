@@ -1,7 +1,7 @@
 import csv
 import io
 
-from flask import Response, current_app, request
+from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
@@ -9,6 +9,7 @@ from berjasa.auth.guard import current_actor, roles_required
 from berjasa.cases.schemas import CaseEventSchema, TransitionRequestSchema
 from berjasa.db import db, read_only
 from berjasa.enrolment import coverage, imports, service
+from berjasa.enrolment.responses import enrolment_response
 from berjasa.enrolment.schemas import (
     BulkReportSchema,
     BulkTransitionSchema,
@@ -31,13 +32,14 @@ READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.ADMIN)
 ACTORS = (Role.CASEWORKER, Role.BPJS_OFFICER)
 
 
-def _eligibility() -> service.Eligibility:
-    return service.Eligibility.from_config(current_app.config)
+def _json(body, status=200):
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
-def _with_triggers(enrolment):
-    enrolment.allowed_triggers = enrolment.workflow.allowed_triggers(enrolment, current_actor().role)
-    return enrolment
+def _shown(enrolment):
+    return enrolment_response(enrolment, current_actor())
 
 
 @blp.route("/enrolments")
@@ -48,15 +50,15 @@ class Enrolments(MethodView):
     def get(self, args):
         """List enrolments by state, kecamatan, cohort or import batch (paginated)."""
         page = service.list_enrolments(session=db.session, **args)
-        page.items = [_with_triggers(e) for e in page.items]
-        return page
+        return _json({"items": [_shown(e) for e in page.items], "page": page.page, "per_page": page.per_page,
+                      "total": page.total})
 
     @roles_required(Role.CASEWORKER, Role.ADMIN)
     @blp.arguments(EnrolmentCreateSchema)
     @blp.response(201, EnrolmentSchema)
     def post(self, data):
         """Open a `submitted` enrolment for a participant."""
-        return _with_triggers(service.create_enrolment(session=db.session, actor=current_actor(), **data))
+        return _json(_shown(service.create_enrolment(session=db.session, actor=current_actor(), **data)), 201)
 
 
 @blp.route("/enrolments/<int:enrolment_id>")
@@ -65,7 +67,7 @@ class EnrolmentItem(MethodView):
     @blp.response(200, EnrolmentSchema)
     def get(self, enrolment_id):
         """One enrolment, with what the caller may do to it now."""
-        return _with_triggers(service.get_enrolment(session=db.session, enrolment_id=enrolment_id))
+        return _json(_shown(service.get_enrolment(session=db.session, enrolment_id=enrolment_id)))
 
 
 @blp.route("/enrolments/<int:enrolment_id>/transitions")
@@ -76,8 +78,8 @@ class EnrolmentTransitions(MethodView):
     def post(self, request, enrolment_id):
         """Fire a trigger (verify, reject, send_to_bpjs, activate, lapse, reactivate, terminate)."""
         enrolment = service.transition(session=db.session, actor=current_actor(), enrolment_id=enrolment_id,
-                                       eligibility=_eligibility(), **request)
-        return _with_triggers(enrolment)
+                                       config=current_app.config, **request)
+        return _json(_shown(enrolment))
 
 
 @blp.route("/enrolments/<int:enrolment_id>/history")
@@ -96,7 +98,7 @@ class BulkTransitions(MethodView):
     @blp.response(200, BulkReportSchema)
     def post(self, request):
         """Fire one trigger on many enrolments; each is its own audited transition, reported row by row."""
-        return service.bulk_transition(session=db.session, actor=current_actor(), eligibility=_eligibility(),
+        return service.bulk_transition(session=db.session, actor=current_actor(), config=current_app.config,
                                        **request)
 
 

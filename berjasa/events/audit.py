@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,11 +19,13 @@ HASHED_FIELDS = ("case_type", "case_id", "seq", "trigger", "from_state", "to_sta
                  "role", "party", "reason", "data")
 
 
-def canonical(event: CaseEvent) -> bytes:
-    """The bytes that are hashed: sorted-key compact JSON of the event's content and its predecessor's hash."""
-    content = {name: getattr(event, name) for name in HASHED_FIELDS}
-    content["created_at"] = event.created_at.astimezone(UTC).isoformat(timespec="microseconds")
-    content["prev_hash"] = event.prev_hash
+def canonical(event: CaseEvent | Mapping[str, Any]) -> bytes:
+    """The bytes that are hashed: sorted-key compact JSON of the event's content and its predecessor's hash.
+    `event` is a stored row or the values of one about to be written."""
+    get = event.__getitem__ if isinstance(event, Mapping) else event.__getattribute__
+    content = {name: get(name) for name in HASHED_FIELDS}
+    content["created_at"] = get("created_at").astimezone(UTC).isoformat(timespec="microseconds")
+    content["prev_hash"] = get("prev_hash")
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
@@ -34,11 +36,11 @@ class Head(NamedTuple):
     hash: str
 
 
-def seal(event: CaseEvent, previous: CaseEvent | Head | None) -> None:
-    """Set seq, prev_hash and hash of a new event that follows `previous` (None for a case's first)."""
-    event.seq = previous.seq + 1 if previous else 1
-    event.prev_hash = previous.hash if previous else GENESIS
-    event.hash = hashlib.sha256(canonical(event)).hexdigest()
+def seal(event: dict[str, Any], previous: CaseEvent | Head | None) -> None:
+    """Set seq, prev_hash and hash of a new event's values, following `previous` (None for a case's first)."""
+    event["seq"] = previous.seq + 1 if previous else 1
+    event["prev_hash"] = previous.hash if previous else GENESIS
+    event["hash"] = hashlib.sha256(canonical(event)).hexdigest()
 
 
 def last_event(session: Session, case_type: str, case_id: int) -> CaseEvent | None:

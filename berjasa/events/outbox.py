@@ -1,4 +1,9 @@
-"""Writing domain events to the outbox inside the caller's transaction, and the after-commit nudge."""
+"""The outbox: events written in the transaction of the change they describe, and the relay's queries.
+
+Writing: `emit()` adds an event to the open unit of work's buffer; `berjasa.transaction.unit_of_work`
+writes the buffer (one INSERT) just before it commits and drops it if the work fails, then wakes the
+relay. Reading: the relay takes unpublished rows (SKIP LOCKED on PostgreSQL, a lease on SQLite), sends
+them, and marks them published; these are its queries."""
 
 from __future__ import annotations
 
@@ -7,58 +12,65 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from berjasa.db import bulk_insert, utcnow
-from berjasa.events.models import OutboxEvent
+from berjasa.events.contract import FIELDS, Event
+from berjasa.events.models import OutboxEvent, ProcessedMessage
+from berjasa.events.subscriptions import type_filter
 
 log = logging.getLogger("berjasa.outbox")
-PENDING = "berjasa.outbox_pending"
-ROWS = "berjasa.outbox_rows"
+#: session.info key: the events of the open unit of work, written just before it commits.
+BUFFER = "berjasa.outbox"
+#: What a relay reads of a row: the row id, to mark it, and the event's own fields.
+COLUMNS = (OutboxEvent.id, *(getattr(OutboxEvent, name) for name in FIELDS))
+LEASE = timedelta(seconds=30)
+#: Above this many events in one transaction (an import), the rows go in with COPY / executemany.
+BULK_ROWS = 200
 
-#: Set after a commit that wrote outbox rows; the embedded relay thread waits on it.
-wakeup = threading.Event()
-_listeners: dict[str, Callable[[], None]] = {"embedded": wakeup.set}
 
-
+# ------------------------------------------------------------------------------------------------ writing
 def emit(
     session: Session, event_type: str, *, case_type: str | None = None, case_id: int | None = None,
     case_version: int | None = None, payload: dict[str, Any] | None = None, plain: bool = False,
 ) -> str:
-    """Add an outbox row to the current transaction (published only if it commits); return its event id.
+    """Add an event to the open unit of work (published only if it commits); return its event id.
 
-    The rows are written together just before the commit: one INSERT per transaction, no ORM objects.
     `plain` promises the payload holds only JSON types already (a bulk caller skipping the round trip)."""
-    if not session.in_transaction():
-        raise RuntimeError("emit() belongs inside a unit of work")
-    event_id = uuid.uuid4().hex
-    session.info.setdefault(ROWS, []).append({
-        "event_id": event_id, "event_type": event_type, "case_type": case_type, "case_id": case_id,
-        "case_version": case_version, "payload": (payload or {}) if plain else plain_json(payload or {}),
-        "created_at": utcnow(),
-    })
-    session.info[PENDING] = True
-    return event_id
+    buffer = session.info.get(BUFFER)
+    if buffer is None:
+        raise RuntimeError("emit() belongs inside a unit of work (berjasa.transaction.unit_of_work)")
+    payload = payload or {}
+    event = Event(uuid.uuid4().hex, event_type, case_type, case_id, case_version,
+                  payload if plain else plain_json(payload), utcnow())
+    buffer.append(event.row())
+    return event.event_id
 
 
-@event.listens_for(Session, "before_commit")
-def _write_rows(session: Session) -> None:
-    """All the transaction's outbox rows in one INSERT, just before it commits."""
-    rows = session.info.pop(ROWS, None)
-    if rows and len(rows) > 200:
-        bulk_insert(session, OutboxEvent.__table__, rows)  # an import's thousands of events
+def open_buffer(session: Session) -> None:
+    if BUFFER in session.info:
+        raise RuntimeError("a unit of work is already open on this session")
+    session.info[BUFFER] = []
+
+
+def write_buffer(session: Session) -> int:
+    """Write the buffered events in one statement (the caller commits next); return how many."""
+    rows = session.info.get(BUFFER) or []
+    if len(rows) > BULK_ROWS:
+        bulk_insert(session, OutboxEvent.__table__, rows)
     elif rows:
         session.execute(OutboxEvent.__table__.insert(), rows)
+    return len(rows)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_rows(session: Session) -> None:
-    session.info.pop(ROWS, None)
-    session.info.pop(PENDING, None)
+def close_buffer(session: Session) -> None:
+    session.info.pop(BUFFER, None)
 
 
 def plain_json(value: Any) -> Any:
@@ -72,12 +84,33 @@ def _default(value: Any) -> str:
     return str(value)
 
 
-def set_listener(name: str, listener: Callable[[], None] | None) -> None:
-    """Call `listener` after every commit that wrote outbox rows (e.g. to wake a relay over Redis)."""
-    if listener is None:
-        _listeners.pop(name, None)
+# ------------------------------------------------------------------------------------------------ waking the relay
+#: Set after a commit that wrote events; the embedded relay thread waits on it.
+wakeup = threading.Event()
+EXTENSION = "berjasa.outbox_nudge"
+
+
+def init_app(app: Flask) -> None:
+    """How this app wakes relays after a commit: over Redis in production (they run in the scheduler
+    processes), the in-process event in the embedded mode."""
+    if app.config["BROKER_URL"]:
+        # at most one nudge per half gather window per process (see RedisNudge)
+        interval = app.config["RELAY_GATHER_MS"] / 2000
+        app.extensions[EXTENSION] = RedisNudge(app.config["BROKER_URL"], nudge_key(app.config["BROKER_NAMESPACE"]),
+                                               min_interval=interval)
     else:
-        _listeners[name] = listener
+        app.extensions[EXTENSION] = wakeup.set
+
+
+def wake() -> None:
+    """Wake the relays; called by unit_of_work after a commit that wrote events. A lost nudge only costs
+    latency: the relays also poll."""
+    nudge: Callable[[], None] = current_app.extensions.get(EXTENSION, wakeup.set) if has_app_context() \
+        else wakeup.set
+    try:
+        nudge()
+    except Exception:  # noqa: BLE001 - a nudge must never fail a committed request
+        log.warning("outbox nudge failed", exc_info=True)
 
 
 class RedisNudge:
@@ -110,12 +143,57 @@ def nudge_key(namespace: str) -> str:
     return f"{namespace}:outbox-nudge"
 
 
-def after_commit(session: Session) -> None:
-    """Called by unit_of_work after its commit; a lost nudge only costs latency (the relay also polls)."""
-    if not session.info.pop(PENDING, False):
+# ------------------------------------------------------------------------------------------------ the relay's queries
+#: Rows as the relay reads them: `id` and the event's fields as attributes (Event.of(row) is the event).
+Rows = list[sa.Row]
+
+
+def take_locked(session: Session, limit: int) -> Rows:
+    """PostgreSQL: the oldest unpublished rows, locked for this transaction; other relays skip them."""
+    return session.execute(
+        sa.select(*COLUMNS).where(OutboxEvent.published_at.is_(None)).order_by(OutboxEvent.id)
+        .limit(limit).with_for_update(skip_locked=True)
+    ).all()
+
+
+def take_leased(session: Session, limit: int, owner: str, lease: timedelta = LEASE) -> Rows:
+    """SQLite: the oldest unpublished rows nobody holds a live lease on, leased to `owner` for `lease`."""
+    now = utcnow()
+    rows = session.execute(
+        sa.select(*COLUMNS)
+        .where(OutboxEvent.published_at.is_(None),
+               sa.or_(OutboxEvent.lease_until.is_(None), OutboxEvent.lease_until < now))
+        .order_by(OutboxEvent.id).limit(limit)
+    ).all()
+    if rows:
+        session.execute(sa.update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows]))
+                        .values(lease_owner=owner, lease_until=now + lease))
+    return rows
+
+
+def mark_published(session: Session, ids: list[int], owner: str | None = None) -> None:
+    """Mark rows published (with `owner`: only those its lease still holds)."""
+    if not ids:
         return
-    for listener in list(_listeners.values()):
-        try:
-            listener()
-        except Exception:  # noqa: BLE001 - a nudge must never fail a committed request
-            log.warning("outbox nudge failed", exc_info=True)
+    query = sa.update(OutboxEvent).where(OutboxEvent.id.in_(ids))
+    if owner is not None:
+        query = query.where(OutboxEvent.lease_owner == owner)
+    session.execute(query.values(published_at=utcnow()))
+
+
+def unfinished_deliveries(
+    session: Session, consumers: Mapping[str, Iterable[str]], *, since: timedelta, limit: int = 10_000
+) -> list[tuple[sa.Row, str]]:
+    """Published events that a subscribed consumer never recorded as processed (for the embedded restart)."""
+    pending: list[tuple[sa.Row, str]] = []
+    for consumer, patterns in consumers.items():
+        done = sa.exists().where(ProcessedMessage.consumer == consumer,
+                                 ProcessedMessage.message_id == OutboxEvent.event_id)
+        rows = session.execute(
+            sa.select(*COLUMNS)
+            .where(OutboxEvent.published_at.is_not(None), OutboxEvent.created_at >= utcnow() - since,
+                   type_filter(patterns), ~done)
+            .order_by(OutboxEvent.id).limit(limit)
+        )
+        pending.extend((row, consumer) for row in rows)
+    return pending

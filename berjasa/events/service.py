@@ -1,16 +1,16 @@
-"""Consumers' bookkeeping (processed messages, cursors), timers, and what the relay needs to read."""
+"""Consumers' bookkeeping (processed messages, cursors), timers, and the case_activity read model."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from berjasa.db import UtcDateTime, upsert, utcnow
-from berjasa.events.models import ConsumerCursor, OutboxEvent, ProcessedMessage, Timer
+from berjasa.events.models import ConsumerCursor, ProcessedMessage, Timer
 from berjasa.events.outbox import emit
 
 # Plain SQL that PostgreSQL and SQLite (3.35+) both run, compiled once: the read model's hot path.
@@ -96,34 +96,6 @@ def claim_due_timers(session: Session, *, now: datetime | None = None, limit: in
         emit(session, "timer.due", case_type=timer.case_type, case_id=timer.case_id,
              payload={"timer_id": timer.id, "kind": timer.kind, **timer.payload})
     return timers
-
-
-def type_filter(patterns: Iterable[str]) -> sa.ColumnElement[bool]:
-    """SQL for "event_type matches one of these patterns" ('*' = any, 'claim.*' = a prefix)."""
-    patterns = list(patterns)
-    if "*" in patterns:
-        return sa.true()
-    exact = [p for p in patterns if not p.endswith(".*")]
-    prefixes = [OutboxEvent.event_type.like(p[:-1] + "%") for p in patterns if p.endswith(".*")]
-    return sa.or_(OutboxEvent.event_type.in_(exact), *prefixes)
-
-
-def unfinished_deliveries(
-    session: Session, consumers: Mapping[str, Iterable[str]], *, since: timedelta, limit: int = 10_000
-) -> list[tuple[OutboxEvent, str]]:
-    """Published events that a subscribed consumer never recorded as processed (for the embedded restart)."""
-    pending: list[tuple[OutboxEvent, str]] = []
-    for consumer, patterns in consumers.items():
-        done = sa.exists().where(ProcessedMessage.consumer == consumer,
-                                 ProcessedMessage.message_id == OutboxEvent.event_id)
-        rows = session.scalars(
-            sa.select(OutboxEvent)
-            .where(OutboxEvent.published_at.is_not(None), OutboxEvent.created_at >= utcnow() - since,
-                   type_filter(patterns), ~done)
-            .order_by(OutboxEvent.id).limit(limit)
-        )
-        pending.extend((row, consumer) for row in rows)
-    return pending
 
 
 def record_activity(session: Session, items: Sequence[tuple[str, int, int, str, datetime]]) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from berjasa.db import unit_of_work
 from berjasa.errors import Conflict, NotFound
 from berjasa.parties.models import Party, PartyKind, PlkkAgreement
+from berjasa.transaction import unit_of_work
 
 
 def get_party(*, session: Session, party_id: int) -> Party:

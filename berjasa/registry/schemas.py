@@ -39,14 +39,16 @@ class ParticipantCreateSchema(ma.Schema):
 
 
 class ParticipantSchema(ma.Schema):
+    """A participant as the API shows it (built by responses.participant_response)."""
+
     id = ma.fields.Integer()
-    nik = ma.fields.Method("_nik", metadata={"description": "full for caseworkers and BPJS officers, else masked"})
+    nik = ma.fields.String(metadata={"description": "full for caseworkers and BPJS officers, else masked"})
     name = ma.fields.String()
     sex = ma.fields.Enum(Sex)
     birth_date = ma.fields.Date()
     phone = ma.fields.String(allow_none=True)
     address = ma.fields.String(allow_none=True)
-    kecamatan = ma.fields.String(attribute="kecamatan_code")
+    kecamatan = ma.fields.String()
     kelurahan = ma.fields.String(allow_none=True)
     cohort = ma.fields.Enum(Cohort)
     has_disability = ma.fields.Boolean()
@@ -55,12 +57,6 @@ class ParticipantSchema(ma.Schema):
     declared_income = ma.fields.Integer(allow_none=True)
     kpj_number = ma.fields.String(allow_none=True)
     review_flags = ma.fields.List(ma.fields.String())
-
-    def _nik(self, participant) -> str:
-        from berjasa.auth.guard import current_actor
-        from berjasa.registry.service import shown_nik
-
-        return shown_nik(participant.nik, current_actor())
 
 
 class ParticipantSearchArgs(PageArgs):

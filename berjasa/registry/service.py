@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from berjasa.auth.service import Actor
-from berjasa.db import read_only, unit_of_work, utcnow
+from berjasa.db import read_only, utcnow
 from berjasa.errors import Conflict, NotFound, ValidationFailed
 from berjasa.logs import mask_nik
 from berjasa.pagination import Page, paginate
 from berjasa.registry.models import Kecamatan, Participant
 from berjasa.registry.nik import NikError, parse_nik, review_flags
+from berjasa.transaction import unit_of_work
 from workflows.roles import Role
 
 #: Roles whose work needs the full NIK (matching with Dukcapil, BPJS membership); others see it masked.

@@ -1,9 +1,11 @@
+from flask import jsonify
 from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
-from berjasa.auth.guard import roles_required
+from berjasa.auth.guard import current_actor, roles_required
 from berjasa.db import db
 from berjasa.registry import service
+from berjasa.registry.responses import participant_response
 from berjasa.registry.schemas import (
     KecamatanSchema,
     ParticipantCreateSchema,
@@ -32,14 +34,17 @@ class Participants(MethodView):
     @blp.response(200, ParticipantPageSchema)
     def get(self, args):
         """Search participants by NIK, name, kecamatan or cohort (paginated)."""
-        return service.search_participants(session=db.session, **args)
+        page = service.search_participants(session=db.session, **args)
+        return jsonify(items=[participant_response(p, current_actor()) for p in page.items], page=page.page,
+                       per_page=page.per_page, total=page.total)
 
     @roles_required(Role.CASEWORKER, Role.ADMIN)
     @blp.arguments(ParticipantCreateSchema)
     @blp.response(201, ParticipantSchema)
     def post(self, data):
         """Register a participant; the NIK is checked, mismatches with it are flagged for review."""
-        return service.create_participant(session=db.session, data=data)
+        participant = service.create_participant(session=db.session, data=data)
+        return _json(participant_response(participant, current_actor()), 201)
 
 
 @blp.route("/participants/<int:participant_id>")
@@ -48,4 +53,11 @@ class ParticipantItem(MethodView):
     @blp.response(200, ParticipantSchema)
     def get(self, participant_id):
         """One participant."""
-        return service.get_participant(session=db.session, participant_id=participant_id)
+        participant = service.get_participant(session=db.session, participant_id=participant_id)
+        return jsonify(participant_response(participant, current_actor()))
+
+
+def _json(body, status):
+    response = jsonify(body)
+    response.status_code = status
+    return response

@@ -8,8 +8,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from berjasa.db import unit_of_work
 from berjasa.system.models import Ping
+from berjasa.transaction import unit_of_work
 
 
 def check_database(session: Session) -> str | None:

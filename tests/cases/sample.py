@@ -11,7 +11,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from berjasa.auth.service import Actor
 from berjasa.cases import service as cases
 from berjasa.cases.models import CaseMixin
-from berjasa.db import str_enum, unit_of_work
+from berjasa.cases.triggers import Trigger, Triggers
+from berjasa.db import str_enum
+from berjasa.transaction import unit_of_work
 from workflows.sample import WORKFLOW, SampleState
 
 
@@ -29,15 +31,20 @@ class SampleCase(CaseMixin, SampleBase):
     hospital_id: Mapped[int | None] = mapped_column(sa.Integer)
 
 
-class NoteSchema(ma.Schema):
+class CommentSchema(ma.Schema):
     note = ma.fields.String(required=True, validate=ma.validate.Length(min=1))
+
+
+class ReasonSchema(CommentSchema):
+    pass
 
 
 class ApprovalSchema(ma.Schema):
     amount = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0))
 
 
-SCHEMAS = {"comment": NoteSchema, "reason": NoteSchema, "approval": ApprovalSchema}
+TRIGGERS = Triggers(WORKFLOW, [Trigger("comment", CommentSchema), Trigger("approve", ApprovalSchema),
+                               Trigger("reject", ReasonSchema)])
 
 
 def create_table(engine: sa.Engine) -> None:
@@ -51,10 +58,10 @@ def open_case(session: Session, actor: Actor, title: str = "Fall from scaffoldin
     return case
 
 
-def fire(session: Session, case_id: int, actor: Actor, trigger: str, version: int, **kwargs: Any) -> SampleCase:
+def fire(session: Session, case_id: int, actor: Actor, trigger: str, version: int, scope=None,
+         **kwargs: Any) -> SampleCase:
     with unit_of_work(session):
-        case, _event = cases.transition_case(
-            session, SampleCase, case_id, actor=actor, trigger=trigger, expected_version=version,
-            data_schemas=SCHEMAS, **kwargs,
-        )
+        case = cases.lock_case(session, SampleCase, case_id, scope)
+        cases.transition_case(session, case, actor=actor, trigger=trigger, expected_version=version,
+                              triggers=TRIGGERS, **kwargs)
     return case

@@ -3,10 +3,10 @@
 import pytest
 import sqlalchemy as sa
 
-from berjasa.db import mark_read_only, unit_of_work
 from berjasa.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent, OutboxEvent
+from berjasa.transaction import mark_read_only, unit_of_work
 from tests.cases.conftest import BPJS, CASEWORKER, SUPERVISOR
 from tests.cases.sample import SampleCase, fire, open_case
 from workflows.sample import SampleState
@@ -46,9 +46,11 @@ def test_a_case_moves_with_its_audit_events_and_outbox_rows(session):
 def test_a_rolled_back_transaction_leaves_no_event_and_no_outbox_row(session):
     case_id = open_case(session, CASEWORKER).id
     with pytest.raises(RuntimeError), unit_of_work(session):
-        from berjasa.cases.service import transition_case
+        from berjasa.cases.service import lock_case, transition_case
+        from tests.cases.sample import TRIGGERS
 
-        transition_case(session, SampleCase, case_id, actor=CASEWORKER, trigger="submit", expected_version=1)
+        transition_case(session, lock_case(session, SampleCase, case_id), actor=CASEWORKER, trigger="submit",
+                        expected_version=1, triggers=TRIGGERS)
         raise RuntimeError("the request failed after the transition")
     with session.begin():
         assert session.get(SampleCase, case_id).state is SampleState.open

@@ -10,9 +10,10 @@ import dramatiq
 import pytest
 import sqlalchemy as sa
 
-from berjasa.db import db, unit_of_work, utcnow
+from berjasa.db import db, utcnow
 from berjasa.events.models import CaseActivity, OutboxEvent, ProcessedMessage, Timer
 from berjasa.events.service import claim_due_timers
+from berjasa.transaction import unit_of_work
 from tests.cases.conftest import CASEWORKER, SUPERVISOR
 from tests.cases.sample import fire, open_case
 from workers import embedded, relay

@@ -9,9 +9,10 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from berjasa.db import db, unit_of_work
+from berjasa.db import db
 from berjasa.events.models import CaseActivity, OutboxEvent, ProcessedMessage
 from berjasa.events.outbox import emit
+from berjasa.transaction import unit_of_work
 from tests.conftest import make_app
 from tests.services import RedisServer, redis_server_binary, unavailable
 from tests.workers.processes import BERJASA, ROOT, background, production_env, run, worker

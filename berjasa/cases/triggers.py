@@ -1,0 +1,93 @@
+"""One spec per trigger: its data schema, the facts its guards need, and what it changes besides the state.
+
+A case type declares its triggers once (claims/triggers.py, enrolment/triggers.py) in a `Triggers` table;
+the generic write path (cases/service.py) reads it, so adding a trigger is one row in the workflow's
+transition table and, if it takes data or changes more than the state, one `Trigger` here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import marshmallow as ma
+from sqlalchemy.orm import Session
+
+from berjasa.auth.service import Actor
+from berjasa.errors import ValidationFailed, flatten_messages
+from workflows.engine import Workflow
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a trigger's `facts` and `apply` are given: the open transaction, who acts, when, and the settings."""
+
+    session: Session
+    actor: Actor
+    now: datetime
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Looks up the facts the guards need: (step, locked case, validated data) -> the workflow's facts object.
+FactsOf = Callable[[Step, Any, Mapping[str, Any]], Any]
+#: Changes what the trigger changes besides the state: (step, case, validated data, facts) -> None.
+ApplyOf = Callable[[Step, Any, Mapping[str, Any], Any], None]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    schema: type[ma.Schema] | None = None
+    facts: FactsOf | None = None
+    apply: ApplyOf | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_schema", self.schema() if self.schema else None)
+
+    def validate(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(loaded, recorded): the data as Python values for guards and `apply`, and as the JSON the audit
+        event keeps. 422 naming each bad field as `data.<field>`."""
+        schema: ma.Schema | None = self._schema  # type: ignore[attr-defined]
+        if schema is None:
+            if data:
+                raise ValidationFailed(f"{self.name!r} takes no data", errors={"data": ["must be empty"]})
+            return {}, {}
+        try:
+            loaded = schema.load(data)
+        except ma.ValidationError as exc:
+            errors = flatten_messages(exc.messages, "data")
+            raise ValidationFailed(f"Invalid data for {self.name!r}: {', '.join(sorted(errors))}",
+                                   errors=errors) from None
+        return loaded, schema.dump(loaded)
+
+
+#: Every workflow's trigger table by workflow name (each table registers itself).
+TABLES: dict[str, Triggers] = {}
+
+
+class Triggers:
+    """A workflow's trigger specs by name; every trigger of the workflow has one (plain if not declared)."""
+
+    def __init__(self, workflow: Workflow, specs: Iterable[Trigger]) -> None:
+        TABLES[workflow.name] = self
+        self.workflow = workflow
+        self._specs = {spec.name: spec for spec in specs}
+        unknown = sorted(set(self._specs) - workflow.triggers)
+        if unknown:
+            raise ValueError(f"{workflow.name} has no trigger {', '.join(unknown)}")
+        for name in workflow.triggers - set(self._specs):
+            self._specs[name] = Trigger(name)
+
+    def __getitem__(self, name: str) -> Trigger:
+        return self._specs[name]
+
+    def schema_names(self) -> dict[str, str | None]:
+        """Each trigger's data schema by name: `ClaimRejectionSchema` -> "claim_rejection"; None = no data."""
+        return {name: _snake(spec.schema.__name__.removesuffix("Schema")) if spec.schema else None
+                for name, spec in self._specs.items()}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -1,0 +1,64 @@
+"""What the API returns for a claim, for a given caller: the one place that builds it (views, lists and the
+idempotency record use it). The documented shape is schemas.ClaimSchema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from berjasa.auth.service import Actor
+from berjasa.claims.models import FLAGS, Claim
+from berjasa.claims.scope import may_act
+from berjasa.parties.service import party_codes
+from berjasa.registry.service import shown_nik
+from berjasa.time import wita_iso
+from workflows.roles import Role
+
+
+def claim_responses(session: Session, actor: Actor, claims: Iterable[Claim]) -> list[dict[str, Any]]:
+    claims = list(claims)
+    codes = party_codes(session, {c.hospital_id for c in claims} | {c.reporting_party_id for c in claims})
+    return [_response(claim, actor, codes) for claim in claims]
+
+
+def claim_response(session: Session, actor: Actor, claim: Claim) -> dict[str, Any]:
+    return claim_responses(session, actor, [claim])[0]
+
+
+def allowed_triggers(actor: Actor, claim: Claim) -> list[str]:
+    """What the caller can fire now: a hospital that no longer treats the claim (it referred it on) can fire
+    nothing; triggers whose guards on the case alone would refuse are left out."""
+    return claim.workflow.allowed_triggers(claim, actor.role) if may_act(actor, claim) else []
+
+
+def _response(claim: Claim, actor: Actor, codes: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": claim.id,
+        "state": claim.state.value,
+        "version": claim.version,
+        "created_at": wita_iso(claim.created_at),
+        "updated_at": wita_iso(claim.updated_at),
+        "allowed_triggers": allowed_triggers(actor, claim),
+        # a hospital reported or treats this person: it has the NIK on its own admission records
+        "nik": claim.nik if actor.role is Role.HOSPITAL_STAFF else shown_nik(claim.nik, actor),
+        "participant_id": claim.participant_id,
+        "participant_name": claim.participant_name,
+        "accident_at": wita_iso(claim.accident_at),
+        "place": claim.place,
+        "accident_type": claim.accident_type.value,
+        "chronology": claim.chronology,
+        "injury": claim.injury,
+        "reporter_name": claim.reporter_name,
+        "reporter_phone": claim.reporter_phone,
+        "reported_by": claim.reported_by,
+        "reporting_party": codes.get(claim.reporting_party_id),
+        "hospital": codes.get(claim.hospital_id),
+        "flags": {flag: getattr(claim, flag) for flag in FLAGS},
+        "verified": claim.verified,
+        "referred": claim.referred,
+        "care": claim.care,
+        "approved_total": claim.approved_total,
+        "paid_total": claim.paid_total,
+    }
