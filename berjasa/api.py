@@ -7,7 +7,7 @@ import swagger_ui_bundle
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask
 from flask_smorest import Api as SmorestApi
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint as SmorestBlueprint
 from werkzeug.exceptions import HTTPException
 
 from berjasa.auth.guard import authenticate_request
@@ -52,6 +52,13 @@ def settings() -> dict:
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
     }
+
+
+class Blueprint(SmorestBlueprint):
+    def arguments(self, schema, *args, **kwargs):  # type: ignore[override]
+        """As flask-smorest's, with one schema instance made here: given a class, webargs would make a new
+        instance (copying every field) on every request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
 
 def v1_blueprint(name: str, import_name: str, description: str) -> Blueprint:

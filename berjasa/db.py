@@ -220,7 +220,12 @@ def among(session: Session, column: Any, values: list[Any]) -> sa.ColumnElement[
 
 def upsert(session: Session, model: Any) -> Any:
     """An INSERT that can say ON CONFLICT (DO NOTHING / DO UPDATE), in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
+    return upsert_into(session.get_bind().dialect.name, model)
+
+
+def upsert_into(dialect: str, model: Any) -> Any:
+    """An INSERT that can say ON CONFLICT, for this dialect ("postgresql" or "sqlite")."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

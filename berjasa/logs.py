@@ -107,6 +107,8 @@ def _log_request(response: Response) -> Response:
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     request_id = g.get("request_id", "-")
     response.headers["X-Request-ID"] = request_id
+    if not access_log.isEnabledFor(logging.INFO):
+        return response
     path = redact(request.path)
     access_log.info(
         "%s %s %s %sms id=%s",

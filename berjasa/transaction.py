@@ -8,6 +8,10 @@ exception anywhere, the commit included, rolls everything back and drops the buf
 its audit event and its outbox events commit together or not at all, and nothing leaves the process
 before the commit.
 
+Policy on requests that only read (READS): on PostgreSQL a GET or HEAD request runs its statements in
+autocommit, with no BEGIN and ROLLBACK around them (`open_request`); each statement sees what was
+committed when it ran. A read that must see one snapshot across statements opens a transaction of its own.
+
 Policy on reads before the write (CARRY ON): on PostgreSQL, a transaction that has only read so far
 and was marked so with `mark_read_only()` (the request's token look-up does it) is carried on by the
 next unit of work instead of being rolled back and begun again: two round trips fewer per request, and
@@ -27,6 +31,13 @@ from berjasa.events import outbox
 
 #: session.info key: the transaction that has only read so far (see mark_read_only).
 READ_SO_FAR = "berjasa.read_so_far"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def open_request(session: Session, method: str) -> None:
+    """Before a request's first statement: a GET or HEAD on PostgreSQL reads in autocommit (policy READS)."""
+    if method in READ_METHODS and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def mark_read_only(session: Session) -> None:

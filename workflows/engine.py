@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from transitions import Machine
+from transitions import Machine, MachineError
 
 from workflows.roles import Role
 
@@ -170,7 +170,18 @@ class Workflow:
 
     def fire(self, case: Any, row: Transition) -> None:
         """Move `case.state` along exactly this row, on the workflow's shared machine."""
-        self.machine.events[row.key].trigger(case)
+        case.state = self.next_state(case.state, row)
+
+    def next_state(self, state: StrEnum, row: Transition) -> StrEnum:
+        """The state this row leads to from `state`, as the shared machine moves it (which refuses a row that
+        does not start at `state`). The case itself is not touched: the caller writes the result."""
+        moving = _Moving(state)
+        try:
+            self.machine.events[row.key].trigger(moving)
+        except MachineError:
+            raise NotAllowedFromState(f"{row.trigger!r} is not allowed from state {state.value!r}",
+                                      trigger=row.trigger, state=state) from None
+        return moving.state
 
     def _refusal(self, row: Transition, case: Any, data: Mapping[str, Any], facts: Any) -> tuple[str, str] | None:
         for name in row.guards:
@@ -222,6 +233,15 @@ class Workflow:
         # Keep the structure; the extension's colour classes are for highlighting a live model.
         lines = [line for line in source.splitlines() if not line.strip().startswith(("classDef ", "Class "))]
         return "\n".join(line for line in lines if line.strip()) + "\n"
+
+
+class _Moving:
+    """What the shared machine moves: a state and nothing else."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: StrEnum) -> None:
+        self.state = state
 
 
 def _keyed(row: Transition, index: int) -> Transition:

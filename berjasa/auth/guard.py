@@ -11,7 +11,7 @@ from flask import g, request
 from berjasa.auth.service import Actor, authenticate
 from berjasa.db import db
 from berjasa.errors import Forbidden, Unauthorized
-from berjasa.transaction import mark_read_only
+from berjasa.transaction import READ_METHODS, mark_read_only, open_request
 from workflows.roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,11 +27,14 @@ def authenticate_request() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>'")
     session = db.session
+    open_request(session, request.method)  # a GET reads in autocommit (berjasa.transaction, policy READS)
     g.actor = authenticate(session=session, token=token.strip())
-    if (request.content_length or 0) > CARRY_ON_MAX_BODY or request.headers.get("Transfer-Encoding"):
+    if request.method in READ_METHODS:
+        pass
+    elif (request.content_length or 0) > CARRY_ON_MAX_BODY or request.headers.get("Transfer-Encoding"):
         session.rollback()  # a large body (an upload) may take long to arrive: hold no connection meanwhile
     else:
-        mark_read_only(session)  # the request's own work carries this transaction on (see unit_of_work)
+        mark_read_only(session)  # the request's own work carries this transaction on (policy CARRY ON)
     g.username = g.actor.username
 
 

@@ -11,12 +11,15 @@ outbox event is emitted. The domain service owns the transaction (berjasa.transa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from berjasa.auth.service import Actor
 from berjasa.cases.triggers import Step, Triggers
@@ -27,36 +30,74 @@ from berjasa.events.models import CaseEvent
 from berjasa.events.outbox import emit, plain_json
 from workflows.engine import GuardFailed, RoleNotAllowed, WorkflowError
 
-Scope = Callable[[sa.Select], sa.Select]
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may see of a case table: a filter with bind parameters (so that a statement built on it
+    is built once per case type and scope name) and the parameters' values for this caller."""
+
+    name: str = "all"
+    where: Callable[[type], sa.ColumnElement[bool]] | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def apply(self, query: sa.Select, model: type) -> sa.Select:
+        """`query` filtered to this scope, its parameters bound (for lists and other one-off queries)."""
+        return query if self.where is None else query.where(self.where(model)).params(**self.params)
+
+
+EVERYTHING = Scope()
 
 
 def create_case(
     session: Session, case: Any, *, actor: Actor, data: Mapping[str, Any] | None = None,
     reason: str | None = None,
 ) -> dict[str, Any]:
-    """Insert a new case in its workflow's initial state, with its first audit event and a `<type>.created`
-    event; return the audit event's values."""
+    """Insert a new case (an instance not in the session, its columns set) in its workflow's initial state,
+    with its first audit event and a `<type>.created` event; return the audit event's values. The instance
+    stays out of the session: it holds the case's values, id included, for the response."""
     _require_transaction(session)
-    case.state = case.workflow.initial
-    case.version = 1
-    session.add(case)
-    session.flush()
-    event = _append_event(session, case, actor, "create", None, reason, plain_json(dict(data or {})), utcnow())
+    now = utcnow()
+    case.state, case.version, case.created_at, case.updated_at = case.workflow.initial, 1, now, now
+    table = type(case).__table__
+    values = {column.key: case.__dict__[column.key] for column in table.columns if column.key in case.__dict__}
+    case.id = session.execute(_insert_of(table), values).scalar_one()
+    event = _next_event(session, case, actor, "create", case.state.value, reason, plain_json(dict(data or {})),
+                        now, first=True)
+    _write(session, case, {"last_event_hash": event["hash"]})
+    session.execute(CaseEvent.__table__.insert(), event)
     emit(session, f"{case.case_type}.created", case_type=case.case_type, case_id=case.id, case_version=1,
          payload={"to": case.state.value, "actor": actor.username})
     return event
 
 
-def lock_case(session: Session, model: type, case_id: int, scope: Scope | None = None) -> Any:
+def lock_case(session: Session, model: type, case_id: int, scope: Scope = EVERYTHING) -> Any:
     """The case row, locked for this transaction; 404 if it is unknown or outside the caller's scope."""
     _require_transaction(session)
-    # populate_existing: a copy read earlier in the same transaction is refreshed from the locked row
-    query = (sa.select(model).where(model.id == case_id).with_for_update(of=model)
-             .execution_options(populate_existing=True))
-    case = session.scalar(scope(query) if scope else query)
+    case = session.scalar(_case_query(model, scope.name, scope.where, lock=True), {"case_id": case_id, **scope.params})
     if case is None:
         raise NotFound(f"No {model.case_type} {case_id}")
     return case
+
+
+def read_case(session: Session, model: type, case_id: int, scope: Scope = EVERYTHING) -> Any:
+    """The case row as the caller may see it, or 404 (unknown or outside the caller's scope)."""
+    case = session.scalar(_case_query(model, scope.name, scope.where, lock=False),
+                          {"case_id": case_id, **scope.params})
+    if case is None:
+        raise NotFound(f"No {model.case_type} {case_id}")
+    return case
+
+
+@functools.cache
+def _case_query(model: type, _scope: str, where: Callable[[type], sa.ColumnElement[bool]] | None,
+                lock: bool) -> sa.Select:
+    query = sa.select(model).where(model.id == sa.bindparam("case_id"))
+    if where is not None:
+        query = query.where(where(model))
+    if lock:
+        # populate_existing: a copy read earlier in the same transaction is refreshed from the locked row
+        query = query.with_for_update(of=model).execution_options(populate_existing=True)
+    return query
 
 
 def transition_case(
@@ -82,38 +123,58 @@ def transition_case(
         raise Forbidden(str(exc), extra=_current(case)) from None
     except WorkflowError as exc:
         raise InvalidTransition(str(exc), extra={**_current(case), **_error_fields(exc)}) from None
-    workflow.fire(case, row)
+    changes: dict[str, Any] = {"state": workflow.next_state(case.state, row)}
     if spec.apply:
-        spec.apply(step, case, loaded, facts)
-    case.version += 1
-    case.updated_at = step.now
-    event = _append_event(session, case, actor, trigger, from_state, reason, recorded, step.now)
+        changes.update(spec.apply(step, case, loaded, facts) or {})
+    changes.update(version=case.version + 1, updated_at=step.now)
+    event = _next_event(session, case, actor, trigger, changes["state"].value, reason, recorded, step.now)
+    # the head is kept only while the case's version is its newest event's seq; otherwise events are read
+    changes["last_event_hash"] = event["hash"] if event["seq"] == changes["version"] else None
+    _write(session, case, changes)
+    session.execute(CaseEvent.__table__.insert(), event)
     emit(session, f"{case.case_type}.{trigger}", case_type=case.case_type, case_id=case.id,
          case_version=case.version, payload={"from": from_state, "to": case.state.value, "actor": actor.username},
          plain=True)
     return event
 
 
-def _append_event(session: Session, case: Any, actor: Actor, trigger: str, from_state: str | None,
-                  reason: str | None, data: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The next event of the case's chain, written with one INSERT. The case row keeps the chain's head
-    (its version is the newest event's seq), so the previous event is read only when the head is unknown."""
+def _write(session: Session, case: Any, changes: dict[str, Any]) -> None:
+    """The case row's new values in one UPDATE, then the same values on the loaded object as committed ones,
+    so that nothing is left for the ORM to flush."""
+    session.execute(_update_of(type(case).__table__), {**changes, "_case_id": case.id})
+    for key, value in changes.items():
+        set_committed_value(case, key, value)
+
+
+@functools.cache
+def _insert_of(table: sa.Table) -> sa.Insert:
+    return table.insert().returning(table.c.id)
+
+
+@functools.cache
+def _update_of(table: sa.Table) -> sa.Update:
+    # SET takes the columns named in the parameters; built once per table, compiled once per set of columns
+    return table.update().where(table.c.id == sa.bindparam("_case_id"))
+
+
+def _next_event(session: Session, case: Any, actor: Actor, trigger: str, to_state: str, reason: str | None,
+                data: dict[str, Any], now: datetime, first: bool = False) -> dict[str, Any]:
+    """The values of the case's next audit event, sealed onto its hash chain. The case row keeps the chain's
+    head (its version is the newest event's seq), so the previous event is read only when the head is unknown
+    (a row written by a bulk import)."""
     event = {
-        "case_type": case.case_type, "case_id": case.id, "trigger": trigger, "from_state": from_state,
-        "to_state": case.state.value, "actor_user_id": actor.user_id, "actor": actor.username,
-        "role": actor.role.value, "party": actor.party_code, "reason": reason, "data": data,
-        "created_at": now,
+        "case_type": case.case_type, "case_id": case.id, "trigger": trigger,
+        "from_state": None if first else case.state.value, "to_state": to_state, "actor_user_id": actor.user_id,
+        "actor": actor.username, "role": actor.role.value, "party": actor.party_code, "reason": reason,
+        "data": data, "created_at": now,
     }
-    if from_state is None:
+    if first:
         previous = None
     elif case.last_event_hash is not None:
-        previous = audit.Head(case.version - 1, case.last_event_hash)  # the version is bumped already
+        previous = audit.Head(case.version, case.last_event_hash)
     else:
         previous = audit.last_event(session, case.case_type, case.id)
     audit.seal(event, previous)
-    # the head is kept only while the case's version is its newest event's seq; otherwise events are read
-    case.last_event_hash = event["hash"] if event["seq"] == case.version else None
-    session.execute(CaseEvent.__table__.insert(), [event])
     return event
 
 

@@ -32,8 +32,12 @@ class Step:
 
 #: Looks up the facts the guards need: (step, locked case, validated data) -> the workflow's facts object.
 FactsOf = Callable[[Step, Any, Mapping[str, Any]], Any]
-#: Changes what the trigger changes besides the state: (step, case, validated data, facts) -> None.
-ApplyOf = Callable[[Step, Any, Mapping[str, Any], Any], None]
+#: The case's columns a trigger changes besides its state, by attribute name.
+Changes = dict[str, Any]
+#: What the trigger changes besides the state: (step, case, validated data, facts) -> the case's changed
+#: columns (the write path writes them with the state, version and chain head in one UPDATE); rows of other
+#: tables it writes itself, with step.session.
+ApplyOf = Callable[[Step, Any, Mapping[str, Any], Any], Changes | None]
 
 
 @dataclass(frozen=True)

@@ -61,10 +61,11 @@ class Claim(CaseMixin, Base):
     care: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     approved_total: Mapped[int | None] = mapped_column(sa.BigInteger)
     paid_total: Mapped[int | None] = mapped_column(sa.BigInteger)
-    # The registered person's name, read with the row (responses show it; an unknown NIK has none).
+    # The registered person's name, read with the row (responses show it; an unknown NIK has none). A flush
+    # changes no name: it stays loaded, instead of being read again after every write.
     participant_name: Mapped[str | None] = column_property(
         sa.select(Participant.name).where(Participant.id == participant_id).correlate_except(Participant)
-        .scalar_subquery())
+        .scalar_subquery(), expire_on_flush=False)
 
 
 class ClaimHospital(Base):

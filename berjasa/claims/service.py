@@ -19,8 +19,8 @@ from berjasa.claims import scope
 from berjasa.claims.models import Claim, IdempotencyKey
 from berjasa.claims.responses import claim_response
 from berjasa.claims.triggers import TRIGGERS
-from berjasa.db import read_only, utcnow
-from berjasa.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from berjasa.db import UtcDateTime, read_only, utcnow
+from berjasa.errors import Conflict, Forbidden, ValidationFailed
 from berjasa.pagination import Page, paginate
 from berjasa.parties.models import Party, PartyKind
 from berjasa.registry.models import Participant
@@ -79,7 +79,7 @@ def _new_claim(session: Session, actor: Actor, data: Mapping[str, Any]) -> Claim
     if accident_at > now + timedelta(minutes=5):
         raise ValidationFailed("The accident cannot be in the future", errors={"accident_at": ["is in the future"]})
     hospital_id, hospital_code = _reporting_hospital(session, actor, data.get("hospital"))
-    person = session.execute(sa.select(Participant.id, Participant.name).where(Participant.nik == nik)).first()
+    person = session.execute(PERSON_BY_NIK, {"nik": nik}).first()
     participant_id = person.id if person else None
     claim = Claim(
         nik=nik, participant_id=participant_id, accident_at=accident_at, place=data["place"],
@@ -114,24 +114,29 @@ def _reporting_hospital(session: Session, actor: Actor, code: str | None) -> tup
     return hospital_id, code
 
 
+_claims, _people = Claim.__table__, Participant.__table__
+PERSON_BY_NIK = sa.select(_people.c.id, _people.c.name).where(_people.c.nik == sa.bindparam("nik"))
+# One open claim per (NIK, accident date) is the invariant DOMAIN.md suggests: an open claim of the same NIK
+# within a day either side is flagged.
+OPEN_CLAIM_NEAR = sa.select(sa.exists().where(
+    _claims.c.nik == sa.bindparam("nik"), _claims.c.state.in_([s.value for s in OPEN_STATES]),
+    _claims.c.accident_at.between(sa.bindparam("since", type_=UtcDateTime), sa.bindparam("until", type_=UtcDateTime))))
+
+
 def _duplicate_exists(session: Session, nik: str, accident_at: datetime) -> bool:
     window = timedelta(days=1)
-    return session.scalar(sa.select(sa.exists().where(
-        Claim.nik == nik, Claim.state.in_(OPEN_STATES), Claim.accident_at.between(accident_at - window,
-                                                                                 accident_at + window)))) or False
+    return bool(session.scalar(OPEN_CLAIM_NEAR, {"nik": nik, "since": accident_at - window,
+                                                 "until": accident_at + window}))
 
 
 # ---------------------------------------------------------------- read
 def get_claim(*, session: Session, actor: Actor, claim_id: int) -> Claim:
     with read_only(session):
-        claim = session.scalar(scope.visible(actor)(sa.select(Claim).where(Claim.id == claim_id)))
-    if claim is None:
-        raise NotFound(f"No claim {claim_id}")
-    return claim
+        return cases.read_case(session, Claim, claim_id, scope.visible(actor))
 
 
 def list_claims(*, session: Session, actor: Actor, page: int, per_page: int, **filters: Any) -> Page:
-    query = scope.visible(actor)(sa.select(Claim)).order_by(Claim.created_at.desc(), Claim.id.desc())
+    query = scope.visible(actor).apply(sa.select(Claim), Claim).order_by(Claim.created_at.desc(), Claim.id.desc())
     query = _filtered(query, **filters)
     with read_only(session):
         return paginate(session, query, page=page, per_page=per_page)

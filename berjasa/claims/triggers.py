@@ -9,15 +9,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
-from berjasa.cases.triggers import Step, Trigger, Triggers
+from berjasa.cases.triggers import Changes, Step, Trigger, Triggers
 from berjasa.claims import schemas, scope
 from berjasa.claims.models import Claim
 from berjasa.enrolment.coverage import coverage_on
 from berjasa.errors import Forbidden, ValidationFailed
 from berjasa.events.outbox import plain_json
-from berjasa.parties.models import Party, PartyKind
+from berjasa.parties.models import Party, PartyKind, PlkkAgreement
 from berjasa.time import WITA
 from workflows.claim import WORKFLOW, ClaimFacts, Cover, HospitalOnDay
 from workflows.roles import Role
@@ -37,64 +36,65 @@ def cover_and_expiry(step: Step, claim: Claim, _data: Mapping[str, Any]) -> Clai
 
 def admission_facts(step: Step, _claim: Claim, data: Mapping[str, Any]) -> ClaimFacts:
     """admit: the hospital's PLKK agreement on the day of admission; hospital staff admit to their own."""
-    hospital = _hospital(step, data["hospital"])
+    hospital = _hospital(step, data["hospital"], data["admitted_at"])
     if step.actor.role is Role.HOSPITAL_STAFF and hospital.id != step.actor.party_id:
         raise Forbidden("Hospital staff admit to their own hospital only")
-    return _on_day(step, hospital, data["admitted_at"])
+    return ClaimFacts(now=step.now, hospital=hospital)
 
 
 def referral_facts(step: Step, claim: Claim, data: Mapping[str, Any]) -> ClaimFacts:
     """refer: the receiving hospital's PLKK agreement on the day of referral (today if not given)."""
-    hospital = _hospital(step, data["hospital"])
+    hospital = _hospital(step, data["hospital"], data.get("referred_at") or step.now)
     if hospital.id == claim.hospital_id:
         raise ValidationFailed("Refer to another hospital", errors={"data.hospital": ["is the current hospital"]})
-    return _on_day(step, hospital, data.get("referred_at") or step.now)
+    return ClaimFacts(now=step.now, hospital=hospital)
 
 
-def _hospital(step: Step, code: str) -> Party:
-    hospital = step.session.scalar(sa.select(Party).options(joinedload(Party.agreements))
-                                   .where(Party.kind == PartyKind.HOSPITAL, Party.code == code))
-    if hospital is None:
-        raise ValidationFailed("Unknown hospital", errors={"data.hospital": [f"no hospital {code!r}"]})
-    return hospital
-
-
-def _on_day(step: Step, hospital: Party, when: datetime) -> ClaimFacts:
+def _hospital(step: Step, code: str, when: datetime) -> HospitalOnDay:
     day = when.astimezone(WITA).date()
-    return ClaimFacts(now=step.now, hospital=HospitalOnDay(hospital.id, hospital.code, day,
-                                                           hospital.plkk_valid_on(day)))
+    row = step.session.execute(HOSPITAL_ON_DAY, {"code": code, "day": day}).first()
+    if row is None:
+        raise ValidationFailed("Unknown hospital", errors={"data.hospital": [f"no hospital {code!r}"]})
+    return HospitalOnDay(row.id, code, day, row.plkk_in_force)
+
+
+_parties, _agreements = Party.__table__, PlkkAgreement.__table__
+# Built once: a hospital by code, and whether a PLKK agreement of its was in force on the day of care.
+HOSPITAL_ON_DAY = sa.select(
+    _parties.c.id,
+    sa.exists().where(_agreements.c.hospital_id == _parties.c.id, _agreements.c.valid_from <= sa.bindparam("day"),
+                      sa.or_(_agreements.c.valid_to.is_(None), _agreements.c.valid_to >= sa.bindparam("day")))
+    .label("plkk_in_force"),
+).where(_parties.c.kind == PartyKind.HOSPITAL.value, _parties.c.code == sa.bindparam("code"))
 
 
 # ---------------------------------------------------------------- changes besides the state
-def verified(_step: Step, claim: Claim, _data: Mapping[str, Any], _facts: ClaimFacts) -> None:
-    claim.verified = True
+# Each returns the claim's columns it changes; other rows it writes itself.
+def verified(_step: Step, _claim: Claim, _data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
+    return {"verified": True}
 
 
-def admitted(step: Step, claim: Claim, data: Mapping[str, Any], facts: ClaimFacts) -> None:
-    claim.hospital_id = facts.hospital.id
-    claim.care = {**claim.care, "admit": plain_json(data)}
-    scope.link(step.session, claim.id, claim.hospital_id, "treating")
+def admitted(step: Step, claim: Claim, data: Mapping[str, Any], facts: ClaimFacts) -> Changes:
+    scope.link(step.session, claim.id, facts.hospital.id, "treating")
+    return {"hospital_id": facts.hospital.id, "care": {**claim.care, "admit": plain_json(data)}}
 
 
-def referred(step: Step, claim: Claim, data: Mapping[str, Any], facts: ClaimFacts) -> None:
-    previous = claim.hospital_id
-    claim.hospital_id = facts.hospital.id
-    claim.referred = True
-    claim.care = {**claim.care, "refer": plain_json(data)}
-    scope.link(step.session, claim.id, previous, "referred_from")
-    scope.link(step.session, claim.id, claim.hospital_id, "treating")
+def referred(step: Step, claim: Claim, data: Mapping[str, Any], facts: ClaimFacts) -> Changes:
+    scope.link(step.session, claim.id, claim.hospital_id, "referred_from")
+    scope.link(step.session, claim.id, facts.hospital.id, "treating")
+    return {"hospital_id": facts.hospital.id, "referred": True, "care": {**claim.care, "refer": plain_json(data)}}
 
 
-def treated(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> None:
-    claim.care = {**claim.care, "treatment": plain_json(data)}
+def treated(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
+    return {"care": {**claim.care, "treatment": plain_json(data)}}
 
 
-def approved(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> None:
-    claim.approved_total = sum(data["benefits"].values())
+def approved(_step: Step, _claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
+    return {"approved_total": sum(data["benefits"].values())}
 
 
-def paid(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> None:
-    claim.paid_total = sum(p["amount"] for p in data["payments"])
+def paid(_step: Step, _claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
+    return {"paid_total": sum(p["amount"] for p in data["payments"])}
 
 
 TRIGGERS = Triggers(WORKFLOW, [

@@ -35,14 +35,19 @@ class Coverage:
         return programme in self.programmes
 
 
+_periods = CoveragePeriod.__table__
+# Built once (claims ask it on every verify): the period in force on a day, newest first.
+PERIOD_ON = (
+    sa.select(_periods.c.programmes, _periods.c.start_date, _periods.c.end_date, _periods.c.enrolment_id)
+    .where(_periods.c.participant_id == sa.bindparam("participant_id"), _periods.c.start_date <= sa.bindparam("on"),
+           sa.or_(_periods.c.end_date.is_(None), _periods.c.end_date >= sa.bindparam("on")))
+    .order_by(_periods.c.start_date.desc()).limit(1)
+)
+
+
 def coverage_on(session: Session, participant_id: int, on: date) -> Coverage:
     """The programmes that covered the participant on `on` (claims ask: covered for JKK on the accident date?)."""
-    period = session.scalar(
-        sa.select(CoveragePeriod)
-        .where(CoveragePeriod.participant_id == participant_id, CoveragePeriod.start_date <= on,
-               sa.or_(CoveragePeriod.end_date.is_(None), CoveragePeriod.end_date >= on))
-        .order_by(CoveragePeriod.start_date.desc()).limit(1)
-    )
+    period = session.execute(PERIOD_ON, {"participant_id": participant_id, "on": on}).first()
     if period is None:
         return Coverage(participant_id, on, [])
     return Coverage(participant_id, on, list(period.programmes), period.start_date, period.end_date,

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from berjasa.cases.triggers import ApplyOf, Step, Trigger, Triggers
+from berjasa.cases.triggers import ApplyOf, Changes, Step, Trigger, Triggers
 from berjasa.enrolment import schemas
 from berjasa.enrolment.models import CoveragePeriod, Enrolment
 from berjasa.errors import Conflict, ValidationFailed
@@ -41,17 +41,17 @@ def verification_facts(step: Step, enrolment: Enrolment, _data: Mapping[str, Any
 
 
 # ---------------------------------------------------------------- changes besides the state
-def activated(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> None:
+def activated(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> Changes:
     """BPJS confirmed the membership: the KPJ number is recorded and a coverage period opens."""
     taken = step.session.scalar(sa.select(Participant.id).where(Participant.kpj_number == data["kpj_number"],
                                                                 Participant.id != enrolment.participant_id))
     if taken is not None:
         raise Conflict("This KPJ number belongs to another participant", errors={"data.kpj_number": ["in use"]})
     enrolment.participant.kpj_number = data["kpj_number"]
-    enrolment.jht = "jht" in data["programmes"]
     step.session.add(CoveragePeriod(participant_id=enrolment.participant_id, enrolment_id=enrolment.id,
                                     programmes=sorted(set(data["programmes"])), start_date=data["coverage_start"],
                                     funding="apbd"))
+    return {"jht": "jht" in data["programmes"]}
 
 
 def cover_ended(trigger: str) -> ApplyOf:

@@ -58,7 +58,7 @@ def open_case(session: Session, actor: Actor, title: str = "Fall from scaffoldin
     return case
 
 
-def fire(session: Session, case_id: int, actor: Actor, trigger: str, version: int, scope=None,
+def fire(session: Session, case_id: int, actor: Actor, trigger: str, version: int, scope=cases.EVERYTHING,
          **kwargs: Any) -> SampleCase:
     with unit_of_work(session):
         case = cases.lock_case(session, SampleCase, case_id, scope)

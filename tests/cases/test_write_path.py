@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+from berjasa.cases.service import Scope
 from berjasa.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent, OutboxEvent
@@ -109,9 +110,7 @@ def test_scope_hides_other_cases(session):
     mine = open_case(session, CASEWORKER, hospital_id=1).id
     theirs = open_case(session, CASEWORKER, hospital_id=2).id
 
-    def scope(query):
-        return query.where(SampleCase.hospital_id == 1)
-
+    scope = Scope("hospital", lambda model: model.hospital_id == sa.bindparam("hospital"), {"hospital": 1})
     assert fire(session, mine, CASEWORKER, "submit", 1, scope=scope).state is SampleState.in_review
     with pytest.raises(NotFound):
         fire(session, theirs, CASEWORKER, "submit", 1, scope=scope)
