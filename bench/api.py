@@ -1,19 +1,24 @@
-"""Claims API speed on the production stack (gunicorn + PostgreSQL + Redis).
+"""Claims API speed on the production stack (gunicorn + PostgreSQL + Redis), against its floor in the same run.
 
     .venv/bin/python bench/api.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
-1. Transition throughput at 32 concurrent clients, a realistic mix per claim: report (create), admit,
-   verify, complete_treatment, submit_documents. The limit, measured in the same run on the same
-   database: pgbench's TPC-B-like TPS at 32 clients. Targets: >= 40% of pgbench's TPS; p99 <= 100 ms.
-2. With 100,000 claims in the database, a filtered, paginated claims list: p95 <= 50 ms.
+1. Transitions at 32 concurrent clients, a realistic mix per claim: report (create), admit, verify,
+   complete_treatment, submit_documents. The limit, measured in the same run on the same database, through
+   the same gunicorn settings: bench/floor_app.py, the same requests with the same round trips written by hand
+   in Flask + psycopg. Targets: >= 0.5 of the floor's throughput; p99 <= 150 ms. Both servers' CPU per
+   request is printed (their whole process tree).
+2. Reads: GET /api/v1/claims/{id} >= 0.5 x GET /healthz through the same gunicorn.
+3. Where the remaining time goes: a cProfile summary (CPU clock) of the same mix run in-process.
+4. With 100,000 claims in the database, a filtered, paginated claims list: p95 <= 50 ms.
+
+The relay (`berjasa scheduler`) does not run while the API is measured: the floor has none, and bench/events.py
+measures the event path. pgbench's TPC-B-like TPS at 32 clients is printed for scale.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
-import json
 import os
 import random
 import re
@@ -21,9 +26,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from datetime import UTC, datetime, timedelta
+from itertools import count
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,18 +37,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from load import Client, Load, percentile, run_load  # noqa: E402
 from procs import free_port, scratch_database, start, stop, wait_port  # noqa: E402
+from where import profile  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40
 DOCS = ["kpj_card", "ktp", "doctor_statement", "treatment_receipts", "chronology_with_witnesses"]
-
-
-
-
-
-
-
-
 
 
 def pgbench_tps(url, clients: int, seconds: int) -> float:
@@ -64,41 +62,18 @@ def pgbench_tps(url, clients: int, seconds: int) -> float:
     return float(re.search(r"tps = ([0-9.]+)", out).group(1))
 
 
-class Client:
-    def __init__(self, port: int, token: str) -> None:
-        self.port, self.token = port, token
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def call(self, method: str, path: str, body=None):
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
-        started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            raise
-        if response.getheader("Connection", "").lower() == "close":
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        return response.status, json.loads(data or b"null"), time.perf_counter() - started
-
-
-def claim_flow(hospital: Client, bpjs: Client, nik: str, latencies: list, errors: list) -> None:
+def claim_flow(hospital: Client, bpjs: Client, nik: str, latencies: list, errors: list, made: list) -> None:
+    """One claim from report to submitted documents: five requests."""
     accident = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
-    steps = [
-        (hospital, "POST", "/api/v1/claims", {
-            "nik": nik, "accident_at": accident, "place": "Pelabuhan", "accident_type": "work_site",
-            "chronology": "fell", "injury": "wrist", "reporter_name": "N", "reporter_phone": "081234567890"}),
-    ]
-    status, body, took = hospital.call(*steps[0][1:])
+    status, body, took = hospital.call("POST", "/api/v1/claims", {
+        "nik": nik, "accident_at": accident, "place": "Pelabuhan", "accident_type": "work_site",
+        "chronology": "fell", "injury": "wrist", "reporter_name": "N", "reporter_phone": "081234567890"})
     latencies.append(took)
     if status != 201:
         errors.append((status, body))
         return
     claim_id, version = body["id"], body["version"]
+    made.append(claim_id)
     for client, trigger, data in [
         (hospital, "admit", {"hospital": "RS-PRIMAYA", "admitted_at": accident, "care": "inpatient"}),
         (bpjs, "verify", {}),
@@ -115,68 +90,41 @@ def claim_flow(hospital: Client, bpjs: Client, nik: str, latencies: list, errors
         version = body["version"]
 
 
-def measure_floor(url: str, args) -> tuple[float, list[float]]:
-    """bench/floor_app.py (the round trips by hand) through the same gunicorn settings, same clients."""
-    import floor_app
-    import psycopg
+def measure(port: int, pid: int, tokens: dict[str, str], niks: list[str], args) -> tuple[Load, Load, Load]:
+    """Transitions, GET /claims/{id} and GET /healthz against one server (the service or the floor)."""
+    serial, made = count(), []
 
-    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(floor_app.TABLES)
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="berjasa-bench-floor-"))
-    process = start([sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--chdir",
-                     str(ROOT / "bench"), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-                     *args.gunicorn.split(), "floor_app:app"], {**os.environ, "FLOOR_URL": plain},
-                    workdir / "gunicorn.log")
-    counter = iter(range(10**9))
+    def claims(hospital, bpjs, latencies, errors):
+        claim_flow(hospital, bpjs, niks[next(serial) % len(niks)], latencies, errors, made)
 
-    def transition(client, _other, latencies, errors):
-        status, body, took = client.call("POST", f"/cases/{next(counter) % 5000 + 1}/transitions",
-                                         {"trigger": "verify", "expected_version": 1, "data": {}})
+    def read(reader, _other, latencies, errors):
+        status, body, took = reader.call("GET", f"/api/v1/claims/{made[next(serial) % len(made)]}")
         latencies.append(took)
         if status != 200:
             errors.append((status, body))
 
-    try:
-        wait_port(port)
-        run_load(port, "floor", "floor", args.clients, transition, args.warmup)
-        rps, latencies, errors = run_load(port, "floor", "floor", args.clients, transition, args.seconds)
-        if errors:
-            raise SystemExit(f"the floor app failed: {errors[0]}")
-    finally:
-        stop(process)
-        shutil.rmtree(workdir, ignore_errors=True)
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(floor_app.DROP)
-    return rps, latencies
+    def health(reader, _other, latencies, errors):
+        status, body, took = reader.call("GET", "/healthz")
+        latencies.append(took)
+        if status != 200:
+            errors.append((status, body))
+
+    writers = (tokens["demo-primaya"], tokens["demo-bpjs"])
+    readers = (tokens["demo-caseworker"], tokens["demo-caseworker"])
+    run_load(port, writers, args.clients, claims, args.warmup)  # pools, prepared statements, caches
+    transitions = run_load(port, writers, args.clients, claims, args.seconds, pid)
+    reads = run_load(port, readers, args.clients, read, args.read_seconds, pid)
+    healthz = run_load(port, readers, args.clients, health, args.read_seconds, pid)
+    return transitions, reads, healthz
 
 
-def run_load(port: int, hospital_token: str, bpjs_token: str, clients: int, flow, seconds: float):
-    """`clients` threads repeating `flow` for `seconds`: (requests per second, latencies, errors)."""
-    latencies: list[float] = []
-    errors: list = []
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def client():
-        hospital, bpjs = Client(port, hospital_token), Client(port, bpjs_token)
-        mine: list[float] = []
-        while time.monotonic() < stop_at:
-            flow(hospital, bpjs, mine, errors)
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return len(latencies) / (time.perf_counter() - began), latencies, errors
+def gunicorn(app: str, port: int, env: dict, workdir: Path, args, chdir: Path = ROOT):
+    return start([sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--chdir",
+                  str(chdir), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *args.gunicorn.split(), app],
+                 env, workdir / f"gunicorn-{port}.log")
 
 
-def seed_people(url: str, count: int) -> list[str]:
+def seed_people(url: str, count_: int) -> list[str]:
     """Active participants (covered for JKK since 2025) so that verify succeeds."""
     from berjasa import create_app
     from berjasa.db import bulk_insert, db, utcnow
@@ -184,8 +132,9 @@ def seed_people(url: str, count: int) -> list[str]:
     from berjasa.registry.models import Participant
     from berjasa.transaction import unit_of_work
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "BROKER_URL": "", "INSTANCE_PATH": tempfile.mkdtemp()})
-    niks = [f"737109170590{i:04d}" for i in range(count)]
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "BROKER_URL": "", "INSTANCE_PATH": tempfile.mkdtemp(),
+                      "LOG_LEVEL": "WARNING"})
+    niks = [f"737109170590{i:04d}" for i in range(count_)]
     now = utcnow()
     with app.app_context(), db.new_session() as session:
         with unit_of_work(session):
@@ -205,16 +154,17 @@ def seed_people(url: str, count: int) -> list[str]:
     return niks
 
 
-def seed_claims(url: str, count: int, people: int) -> None:
-    """`count` claims spread over states, hospitals, dates and people (straight into the table)."""
+def seed_claims(url: str, count_: int, people: int) -> None:
+    """`count_` claims spread over states, hospitals, dates and people (straight into the table)."""
     from berjasa import create_app
-    from berjasa.claims.models import Claim, ClaimHospital
+    from berjasa.claims.models import Claim
     from berjasa.db import bulk_insert, db
     from berjasa.parties.models import Party
     from berjasa.transaction import unit_of_work
     from workflows.claim import ClaimState
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "BROKER_URL": "", "INSTANCE_PATH": tempfile.mkdtemp()})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "BROKER_URL": "", "INSTANCE_PATH": tempfile.mkdtemp(),
+                      "LOG_LEVEL": "WARNING"})
     rng = random.Random(7)
     states = list(ClaimState)
     with app.app_context(), db.new_session() as session:
@@ -223,20 +173,20 @@ def seed_claims(url: str, count: int, people: int) -> None:
         reporter = hospitals["RS-PRIMAYA"]
         participants = [pid for (pid,) in session.execute(sa.select(sa.text("id")).select_from(
             sa.text("participants")))]
-        start = datetime(2025, 1, 1, tzinfo=UTC)
-        for offset in range(0, count, 10_000):
+        begin = datetime(2025, 1, 1, tzinfo=UTC)
+        for offset in range(0, count_, 10_000):
             rows = []
-            for i in range(offset, min(count, offset + 10_000)):
-                created = start + timedelta(minutes=7 * i)
-                pid = participants[i % len(participants)]
+            for i in range(offset, min(count_, offset + 10_000)):
+                created = begin + timedelta(minutes=7 * i)
                 rows.append({
                     "state": rng.choice(states), "version": 3, "nik": f"737109170590{i % people:04d}",
-                    "participant_id": pid, "accident_at": created - timedelta(hours=5), "place": "x",
-                    "accident_type": "work_site", "chronology": "x", "injury": "x", "reporter_name": "x",
-                    "reporter_phone": "081234567890", "reported_by": "bench", "reporting_party_id": reporter,
-                    "hospital_id": rng.choice(list(hospitals.values())), "late_stage1_report": i % 9 == 0,
-                    "participant_unknown": False, "possible_duplicate": i % 50 == 0, "verified": True,
-                    "referred": False, "care": {}, "created_at": created, "updated_at": created})
+                    "participant_id": participants[i % len(participants)], "accident_at": created - timedelta(hours=5),
+                    "place": "x", "accident_type": "work_site", "chronology": "x", "injury": "x",
+                    "reporter_name": "x", "reporter_phone": "081234567890", "reported_by": "bench",
+                    "reporting_party_id": reporter, "hospital_id": rng.choice(list(hospitals.values())),
+                    "late_stage1_report": i % 9 == 0, "participant_unknown": False,
+                    "possible_duplicate": i % 50 == 0, "verified": True, "referred": False, "care": {},
+                    "created_at": created, "updated_at": created})
             with unit_of_work(session):
                 bulk_insert(session, Claim.__table__, rows)
         with unit_of_work(session):
@@ -246,23 +196,52 @@ def seed_claims(url: str, count: int, people: int) -> None:
                 "ON CONFLICT DO NOTHING"))
             session.execute(sa.text("ANALYZE"))
         db.engine.dispose()
-    del ClaimHospital
 
 
-def percentile(values, share):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(share * len(values)))]
+def in_process_profile(url: str, tokens: dict[str, str], niks: list[str], flows: int) -> str:
+    """The mix run through the app's WSGI interface in this process, profiled (see bench/where.py)."""
+    from berjasa import create_app
+    from berjasa.db import db
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "BROKER_URL": "", "INSTANCE_PATH": tempfile.mkdtemp(),
+                      "LOG_LEVEL": "WARNING"})
+    client = app.test_client()
+
+    class InProcess:
+        def __init__(self, token):
+            self.headers = {"Authorization": f"Bearer {token}"}
+
+        def call(self, method, path, body=None):
+            response = client.open(path, method=method, json=body, headers=self.headers)
+            return response.status_code, response.get_json(), 0.0
+
+    hospital, bpjs = InProcess(tokens["demo-primaya"]), InProcess(tokens["demo-bpjs"])
+    errors: list = []
+
+    def run():
+        for i in range(flows):
+            claim_flow(hospital, bpjs, niks[-1 - i % len(niks)], [], errors, [])
+
+    for i in range(20):  # warm
+        claim_flow(hospital, bpjs, niks[i], [], errors, [])
+    text = profile(run)
+    with app.app_context():
+        db.engine.dispose()
+    return text
 
 
 def main() -> int:  # noqa: C901 - a script: one phase after another
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BERJASA_TEST_DATABASE_URL"))
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--read-seconds", type=float, default=8)
     parser.add_argument("--gunicorn", default="", help="gunicorn options besides gunicorn.conf.py's, e.g. "
                                                           "'--workers 4 --threads 8'")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before measuring")
     parser.add_argument("--claims", type=int, default=100_000)
+    parser.add_argument("--profile-flows", type=int, default=200)
+    parser.add_argument("--no-pgbench", action="store_true")
     args = parser.parse_args()
     if not args.database_url:
         parser.error("--database-url (or BERJASA_TEST_DATABASE_URL) is required")
@@ -271,10 +250,11 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
     workdir = Path(tempfile.mkdtemp(prefix="berjasa-bench-api-"))
     processes = []
     try:
-        redis_port, port = free_port(), free_port()
+        redis_port, port, floor_port = free_port(), free_port(), free_port()
         processes.append(start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                                 "--dir", str(workdir)], os.environ, workdir / "redis.log"))
-        env = {**os.environ, "BERJASA_DATABASE_URL": url, "BERJASA_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        env = {**os.environ, "BERJASA_DATABASE_URL": url, "BERJASA_BROKER_URL": redis_url,
                "BERJASA_SECRET_KEY": SECRET, "BERJASA_INSTANCE_PATH": str(workdir), "BERJASA_LOG_LEVEL": "WARNING",
                "BERJASA_DB_POOL_SIZE": "4"}
         cli = [sys.executable, "-m", "workers.cli"]
@@ -283,32 +263,29 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
                                 text=True).stdout
         tokens = {line.split()[1]: line.split()[2] for line in seeded.splitlines()}
         niks = seed_people(url, 5000)
-        limit = pgbench_tps(url.replace("postgresql+psycopg://", "postgresql://"), args.clients, 10)
-        processes.append(start([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--log-level",
-                                "warning", *args.gunicorn.split(), "wsgi:app"], env, workdir / "gunicorn.log"))
-        processes.append(start([*cli, "scheduler"], env, workdir / "scheduler.log"))
+        pgbench = None if args.no_pgbench else pgbench_tps(url.replace("postgresql+psycopg://", "postgresql://"),
+                                                           args.clients, 10)
+
+        service = gunicorn("wsgi:app", port, env, workdir, args)
         wait_port(port)
+        ours = measure(port, service.pid, tokens, niks, args)
+        stop(service)
 
-        counter = iter(range(10**9))
+        floor_env = {**os.environ, "FLOOR_URL": url.replace("postgresql+psycopg://", "postgresql://", 1),
+                     "FLOOR_REDIS": redis_url}
+        floor = gunicorn("floor_app:app", floor_port, floor_env, workdir, args, chdir=ROOT / "bench")
+        processes.append(floor)
+        wait_port(floor_port)
+        theirs = measure(floor_port, floor.pid, tokens, niks, args)
+        stop(floor)
 
-        def claims(hospital, bpjs, latencies, errors):
-            claim_flow(hospital, bpjs, niks[next(counter) % len(niks)], latencies, errors)
-
-        def health(hospital, _bpjs, latencies, errors):
-            status, body, took = hospital.call("GET", "/healthz")
-            latencies.append(took)
-            if status != 200:
-                errors.append((status, body))
-
-        clients = (port, tokens["demo-primaya"], tokens["demo-bpjs"], args.clients)
-        run_load(*clients, claims, args.warmup)  # prepared statements, pools, caches: not measured
-        rps, latencies, errors = run_load(*clients, claims, args.seconds)
-        ceiling, _, _ = run_load(*clients, health, 5)
-        floor_rps, floor_latencies = measure_floor(url, args)
+        where = in_process_profile(url, tokens, niks, args.profile_flows)
 
         seed_claims(url, args.claims, len(niks))
-        reader = Client(port, tokens["demo-caseworker"])
-        hospital_reader = Client(port, tokens["demo-primaya"])
+        service = gunicorn("wsgi:app", port, env, workdir, args)
+        processes.append(service)
+        wait_port(port)
+        reader, hospital_reader = Client(port, tokens["demo-caseworker"]), Client(port, tokens["demo-primaya"])
         queries = ["/api/v1/claims?state=hospital_care&per_page=50", "/api/v1/claims?hospital=RS-PRIMAYA&page=3",
                    "/api/v1/claims?flag=possible_duplicate", "/api/v1/claims?reported_from=2025-06-01&"
                    "reported_to=2025-06-30", "/api/v1/claims?kecamatan=09&state=under_review",
@@ -326,26 +303,39 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
         scratch.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    share = rps / limit
-    p99 = percentile(latencies, 0.99) * 1000
-    print(f"transitions: {rps:,.0f} requests/s at {args.clients} clients through gunicorn "
-          f"({args.gunicorn or 'gunicorn.conf.py'}), {len(latencies)} requests, {len(errors)} errors; "
-          f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p99 {p99:.0f} ms")
-    print(f"limit (same run): pgbench TPC-B-like {limit:,.0f} TPS at {args.clients} clients; ratio {share:.2f} "
-          f"(target >= 0.40: {'met' if share >= 0.4 else 'NOT met'}); p99 target <= 100 ms: "
-          f"{'met' if p99 <= 100 else 'NOT met'}")
-    print(f"for scale (same run): GET /healthz, no database, through the same gunicorn: {ceiling:,.0f} requests/s "
-          f"({ceiling / limit:.2f} of pgbench); the transitions reach {rps / ceiling:.2f} of it")
-    print(f"floor (same run): the same round trips by hand in Flask + psycopg (bench/floor_app.py): "
-          f"{floor_rps:,.0f} requests/s, ratio {floor_rps / limit:.2f}, p99 "
-          f"{percentile(floor_latencies, 0.99) * 1000:.0f} ms; the service reaches {rps / floor_rps:.2f} of it")
+    report(args, ours, theirs, pgbench)
+    print(where)
     p95 = percentile(list_latencies, 0.95) * 1000
     print(f"claims list with {total_claims:,} claims: p50 {percentile(list_latencies, 0.5) * 1000:.1f} ms, "
           f"p95 {p95:.1f} ms over {len(list_latencies)} filtered, paginated requests (target p95 <= 50 ms: "
           f"{'met' if p95 <= 50 else 'NOT met'})")
-    if errors:
-        print("first error:", errors[0])
     return 0
+
+
+def report(args, ours: tuple[Load, Load, Load], theirs: tuple[Load, Load, Load], pgbench: float | None) -> None:
+    (ours_t, ours_r, ours_h), (floor_t, floor_r, _floor_h) = ours, theirs
+    settings = args.gunicorn or "gunicorn.conf.py"
+    share = ours_t.requests_per_second / floor_t.requests_per_second
+    print(f"transitions ({settings}, {args.clients} clients, report/admit/verify/complete_treatment/"
+          f"submit_documents):")
+    for name, load in (("service", ours_t), ("floor  ", floor_t)):
+        print(f"  {name} {load.requests_per_second:7,.0f} requests/s, p50 {load.p50_ms:4.0f} ms, p99 "
+              f"{load.p99_ms:4.0f} ms, server CPU {load.server_cpu_ms:.2f} ms/request, {len(load.latencies)} "
+              f"requests, {len(load.errors)} errors")
+    print(f"  ratio service/floor {share:.2f} (target >= 0.50: {'met' if share >= 0.5 else 'NOT met'}); "
+          f"p99 {ours_t.p99_ms:.0f} ms (target <= 150 ms: {'met' if ours_t.p99_ms <= 150 else 'NOT met'}); "
+          f"CPU per request service/floor {ours_t.server_cpu_ms / floor_t.server_cpu_ms:.2f}x")
+    reads = ours_r.requests_per_second / ours_h.requests_per_second
+    print(f"reads through the service's gunicorn: GET /api/v1/claims/{{id}} {ours_r.requests_per_second:,.0f}/s "
+          f"(p99 {ours_r.p99_ms:.0f} ms, {ours_r.server_cpu_ms:.2f} ms CPU), GET /healthz "
+          f"{ours_h.requests_per_second:,.0f}/s ({ours_h.server_cpu_ms:.2f} ms CPU): ratio {reads:.2f} "
+          f"(target >= 0.50: {'met' if reads >= 0.5 else 'NOT met'}); the floor's GET "
+          f"{floor_r.requests_per_second:,.0f}/s")
+    if pgbench:
+        print(f"for scale: pgbench TPC-B-like {pgbench:,.0f} TPS at {args.clients} clients on the same database")
+    for load in (ours_t, ours_r, floor_t):
+        if load.errors:
+            print("first error:", load.errors[0])
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+from tests.cases.sample import TRIGGERS  # noqa: F401  (the sample's trigger table: its data schemas)
 from tests.conftest import bearer
 from workflows import registry
 from workflows.sample import WORKFLOW

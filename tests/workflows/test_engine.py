@@ -133,3 +133,41 @@ def test_a_definition_with_an_unknown_guard_is_refused():
         Workflow("bad", SampleState, SampleState.open,
                  [transition("submit", SampleState.open, SampleState.in_review, [Role.CASEWORKER],
                              guards=["missing"])])
+
+
+def test_the_row_that_passes_its_guards_is_the_row_that_fires():
+    """Two rows for one trigger from one state: the engine chooses once, and the machine fires that very row."""
+    from enum import StrEnum
+
+    class Door(StrEnum):
+        shut = "shut"
+        open = "open"
+        locked = "locked"
+
+    def key_in_hand(case, _data, _facts):
+        return None if case.key else "no key"
+
+    workflow = Workflow("door", Door, Door.shut, [
+        transition("turn", Door.shut, Door.locked, [Role.CASEWORKER], guards=["key_in_hand"]),
+        transition("turn", Door.shut, Door.open, [Role.CASEWORKER]),
+    ], guards={"key_in_hand": key_in_hand})
+    without = SimpleNamespace(state=Door.shut, key=False)
+    row = workflow.decide(without, "turn", Role.CASEWORKER)
+    assert (row.dest, row.key) == (Door.open, "turn#1")
+    assert workflow.next_state(Door.shut, row) is Door.open
+    with_key = SimpleNamespace(state=Door.shut, key=True)
+    assert workflow.decide(with_key, "turn", Role.CASEWORKER).dest is Door.locked
+    with pytest.raises(NotAllowedFromState):
+        workflow.next_state(Door.open, row)  # the machine refuses a row that does not start there
+
+
+def test_a_trigger_table_names_only_triggers_of_its_workflow(monkeypatch):
+    from berjasa.cases import triggers
+    from berjasa.cases.triggers import Trigger, Triggers
+
+    monkeypatch.setattr(triggers, "TABLES", {})  # leave the sample's own table registered for other tests
+
+    with pytest.raises(ValueError, match="sample has no trigger fly"):
+        Triggers(WORKFLOW, [Trigger("fly")])
+    table = Triggers(WORKFLOW, [])
+    assert table["close"].schema is None and table.schema_names()["submit"] is None
