@@ -31,6 +31,9 @@ from berjasa.events.outbox import emit, plain_json
 from workflows.engine import GuardFailed, RoleNotAllowed, WorkflowError
 
 
+EVENT_INSERT = CaseEvent.__table__.insert()  # built once: one per transition
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a caller may see of a case table: a filter with bind parameters (so that a statement built on it
@@ -64,7 +67,7 @@ def create_case(
     event = _next_event(session, case, actor, "create", case.state.value, reason, plain_json(dict(data or {})),
                         now, first=True)
     _write(session, case, {"last_event_hash": event["hash"]})
-    session.execute(CaseEvent.__table__.insert(), event)
+    session.execute(EVENT_INSERT, event)
     emit(session, f"{case.case_type}.created", case_type=case.case_type, case_id=case.id, case_version=1,
          payload={"to": case.state.value, "actor": actor.username})
     return event
@@ -131,7 +134,7 @@ def transition_case(
     # the head is kept only while the case's version is its newest event's seq; otherwise events are read
     changes["last_event_hash"] = event["hash"] if event["seq"] == changes["version"] else None
     _write(session, case, changes)
-    session.execute(CaseEvent.__table__.insert(), event)
+    session.execute(EVENT_INSERT, event)
     emit(session, f"{case.case_type}.{trigger}", case_type=case.case_type, case_id=case.id,
          case_version=case.version, payload={"from": from_state, "to": case.state.value, "actor": actor.username},
          plain=True)

@@ -31,6 +31,7 @@ BUFFER = "berjasa.outbox"
 #: What a relay reads of a row: the row id, to mark it, and the event's own fields.
 COLUMNS = (OutboxEvent.id, *(getattr(OutboxEvent, name) for name in FIELDS))
 LEASE = timedelta(seconds=30)
+INSERT = OutboxEvent.__table__.insert()  # built once: one per unit of work that emits
 #: Above this many events in one transaction (an import), the rows go in with COPY / executemany.
 BULK_ROWS = 200
 
@@ -65,7 +66,7 @@ def write_buffer(session: Session) -> int:
     if len(rows) > BULK_ROWS:
         bulk_insert(session, OutboxEvent.__table__, rows)
     elif rows:
-        session.execute(OutboxEvent.__table__.insert(), rows)
+        session.execute(INSERT, rows[0] if len(rows) == 1 else rows)
     return len(rows)
 
 
