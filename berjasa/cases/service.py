@@ -30,7 +30,6 @@ from berjasa.events.models import CaseEvent
 from berjasa.events.outbox import emit, plain_json
 from workflows.engine import GuardFailed, RoleNotAllowed, WorkflowError
 
-
 EVENT_INSERT = CaseEvent.__table__.insert()  # built once: one per transition
 
 
