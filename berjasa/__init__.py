@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from berjasa import api, errors, logs
     from berjasa.db import db
     from berjasa.events import outbox
+    from berjasa.sla import policies
 
     logs.init_app(app)
     errors.init_app(app)
@@ -30,20 +31,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app, api.init_app(app))
     _register_cli(app)
     outbox.init_app(app)
+    policies.init_app(app)
     return app
 
 
 def _register_blueprints(app: Flask, api: Any) -> None:
     from berjasa.auth.views import blp as me
+    from berjasa.calendar.views import blp as calendar
     from berjasa.cases.views import blp as workflows
     from berjasa.claims.views import blp as claims
     from berjasa.enrolment.views import blp as enrolments
     from berjasa.parties.views import blp as hospitals
     from berjasa.registry.views import blp as registry
+    from berjasa.sla.views import blp as sla
     from berjasa.system.views import blp as system
 
     app.register_blueprint(system)
-    for blueprint in (me, hospitals, registry, workflows, enrolments, claims):
+    for blueprint in (me, hospitals, registry, workflows, enrolments, claims, sla, calendar):
         api.register_blueprint(blueprint)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -17,6 +18,7 @@ from workflows.roles import USER_ROLES, Role
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(sla_group)
     app.cli.add_command(import_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(db_group)
@@ -41,6 +43,44 @@ def audit_verify() -> None:
                    err=True)
         raise SystemExit(1)
     click.echo(f"audit log intact: {result.events} events in {result.cases} cases")
+
+
+@click.group("sla", help="SLA clocks.")
+def sla_group() -> None:
+    pass
+
+
+@sla_group.command("tick")
+def sla_tick() -> None:
+    """Record the warnings, breaches and escalations that are due now (the scheduler does this every tick)."""
+    from berjasa.sla.service import tick
+
+    ensure_schema(current_app)
+    with db.new_session() as session:
+        result = tick(session=session, batch=current_app.config["TICK_BATCH"])
+    click.echo(f"{result.clocks} clock(s) looked at: {result.warned} warned, {result.breached} breached, "
+               f"{result.escalated} escalated")
+
+
+@sla_group.command("rebuild")
+@click.option("--apply", "apply_", is_flag=True, help="Store the recomputed clocks (default: only show).")
+def sla_rebuild(apply_: bool) -> None:
+    """Recompute every clock from the audit log with the policies and calendar in force; print the differences
+    from what is stored (exit 1 if there are any and --apply was not given)."""
+    from berjasa.sla.rebuild import rebuild
+
+    ensure_schema(current_app)
+    grace = timedelta(seconds=2 * int(current_app.config["TICK_SECONDS"]))
+    with db.new_session() as session:
+        differences = rebuild(session=session, apply=apply_, grace=grace)
+    for difference in differences:
+        click.echo(str(difference))
+    cases = len({(d.case_type, d.case_id) for d in differences})
+    verb = "stored anew" if apply_ else "differ"
+    click.echo(f"{len(differences)} difference(s) in {cases} case(s)" + (f"; {verb}" if differences else ""),
+               err=True)
+    if differences and not apply_:
+        raise SystemExit(1)
 
 
 @click.group("import", help="Bulk imports.")

@@ -49,6 +49,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PREMIUM_JHT_RATE_BP": 200,
         "DEFAULT_DECLARED_INCOME": 1_000_000,
         "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
+        # A TOML file that changes the SLA policies' durations (see berjasa/sla/policies.py); empty: the defaults.
+        "SLA_POLICIES": "",
+        # How many clocks one tick transaction handles (the tick repeats until nothing is due).
+        "TICK_BATCH": 500,
     }
 
 
@@ -79,6 +83,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     _check_choice(config, "LOG_FORMAT", LOG_FORMATS)
     _check_choice(config, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"))
     for key in ("MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SQLITE_BUSY_TIMEOUT_MS", "WORKER_THREADS", "TICK_SECONDS",
+                "TICK_BATCH",
                 "RELAY_BATCH", "RELAY_POLL_SECONDS", "BROKER_HEARTBEAT_TIMEOUT_MS", "BROKER_MAINTENANCE_CHANCE"):
         _check_positive_int(config, key)
     _check_positive_int(config, "RELAY_GATHER_MS", minimum=0)
@@ -86,6 +91,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
                 "DEFAULT_DECLARED_INCOME", "IMPORT_MAX_BYTES"):
         _check_positive_int(config, key, minimum=0)
     _check_cohorts(config)
+    _check_sla_policies(config)
     _check_secret_key(config, instance_path)
     _make_instance_folder(config, instance_path)
     if config["AUTO_MIGRATE"] is None:
@@ -155,6 +161,15 @@ def _check_cohorts(config: dict[str, Any]) -> None:
     unknown = [n for n in names if n not in Cohort.__members__]
     if unknown:
         raise ConfigError(f"{_name('ELIGIBLE_COHORTS')}: unknown cohort(s) {', '.join(unknown)}")
+
+
+def _check_sla_policies(config: dict[str, Any]) -> None:
+    from berjasa.sla.policies import PolicyError, load
+
+    try:
+        load(str(config.get("SLA_POLICIES") or ""))
+    except PolicyError as exc:
+        raise ConfigError(f"{_name('SLA_POLICIES')}: {exc}") from None
 
 
 def _check_secret_key(config: dict[str, Any], instance_path: str) -> None:

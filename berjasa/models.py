@@ -1,18 +1,21 @@
 """Every model, imported once so that Alembic and create_all see the whole schema."""
 
 from berjasa.auth.models import ApiToken, User
+from berjasa.calendar.models import CalendarChange, CalendarOverride
 from berjasa.claims.models import Claim, ClaimHospital, IdempotencyKey
 from berjasa.db import Base
 from berjasa.enrolment.models import CoveragePeriod, Enrolment, ImportBatch, ImportRowError
 from berjasa.events.models import CaseActivity, CaseEvent, ConsumerCursor, OutboxEvent, ProcessedMessage, Timer
 from berjasa.parties.models import Party, PlkkAgreement
 from berjasa.registry.models import Kecamatan, Participant
+from berjasa.sla.models import Breach, ClockRow
 from berjasa.system.models import Ping
 
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "CaseActivity", "CaseEvent", "Claim", "ClaimHospital", "ConsumerCursor", "CoveragePeriod",
-    "Enrolment", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "OutboxEvent", "Participant",
-    "Party", "Ping", "PlkkAgreement", "ProcessedMessage", "Timer", "User", "metadata",
+    "ApiToken", "Breach", "CalendarChange", "CalendarOverride", "CaseActivity", "CaseEvent", "Claim",
+    "ClaimHospital", "ClockRow", "ConsumerCursor", "CoveragePeriod", "Enrolment", "IdempotencyKey", "ImportBatch",
+    "ImportRowError", "Kecamatan", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement",
+    "ProcessedMessage", "Timer", "User", "metadata",
 ]

@@ -27,17 +27,23 @@ def ping(nonce: str) -> None:
         record_ping(session=session, nonce=nonce, handled_by=f"{socket.gethostname()}:{os.getpid()}")
 
 
-@dramatiq.actor(queue_name="scheduler", max_retries=0, time_limit=60_000)
+@dramatiq.actor(queue_name="scheduler", max_retries=0, time_limit=120_000)
 def tick() -> None:
-    """The scheduler's heartbeat: claim the timers that fell due (each once, even with two schedulers)."""
+    """The scheduler's heartbeat: the timers and the SLA clocks that fell due (each once, even with two
+    schedulers: rows are claimed with SKIP LOCKED)."""
     from berjasa.db import db
     from berjasa.events.service import claim_due_timers
+    from berjasa.sla.service import tick as sla_tick
     from berjasa.transaction import unit_of_work
 
-    with get_app().app_context(), db.new_session() as session, unit_of_work(session):
-        fired = claim_due_timers(session)
-    if fired:
-        log.info("tick: %d timer(s) due", len(fired))
+    app = get_app()
+    with app.app_context(), db.new_session() as session:
+        with unit_of_work(session):
+            fired = claim_due_timers(session)
+        clocks = sla_tick(session=session, batch=app.config["TICK_BATCH"])
+    if fired or clocks.clocks:
+        log.info("tick: %d timer(s) due; clocks: %d warned, %d breached, %d escalated", len(fired), clocks.warned,
+                 clocks.breached, clocks.escalated)
 
 
 def record_case_activity(session: Session, events: list[Event]) -> None:

@@ -141,6 +141,7 @@ WORKFLOW = register(Workflow(
                    guards=["plkk_valid"]),
         transition("refer", S.hospital_care, S.hospital_care, [R.HOSPITAL_STAFF, R.CASEWORKER],
                    guards=["plkk_valid"]),
+        transition("update_care", S.hospital_care, S.hospital_care, [R.HOSPITAL_STAFF, R.CASEWORKER]),
         transition("complete_treatment", S.hospital_care, S.treatment_completed, [R.HOSPITAL_STAFF, R.CASEWORKER],
                    guards=["claim_verified"]),
         transition("submit_documents", [S.treatment_completed, S.awaiting_documents], S.under_review,
@@ -163,4 +164,5 @@ WORKFLOW = register(Workflow(
         "payments_match": payments_match,
     },
     facts=ClaimFacts,
+    final=frozenset({S.closed, S.rejected, S.withdrawn}),
 ))

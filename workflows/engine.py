@@ -101,6 +101,8 @@ class Workflow:
     guards: Mapping[str, Guard] = field(default_factory=dict)
     #: The type of the facts object the guards read (a frozen dataclass of the workflow's module).
     facts: type = NoFacts
+    #: States where the case's work has ended (its open SLA clocks are cancelled when it gets there).
+    final: frozenset[StrEnum] = frozenset()
     description: str = ""
 
     def __post_init__(self) -> None:

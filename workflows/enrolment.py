@@ -94,4 +94,5 @@ WORKFLOW = register(Workflow(
     guards={"valid_nik": valid_nik, "eligible": eligible, "no_other_enrolment": no_other_enrolment,
             "programmes_confirmed": programmes_confirmed},
     facts=EnrolmentFacts,
+    final=frozenset({S.terminated, S.rejected}),
 ))

@@ -28,9 +28,19 @@ from berjasa.errors import Forbidden, InvalidTransition, NotFound, StaleVersion
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent
 from berjasa.events.outbox import emit, plain_json
+from berjasa.sla import clocks
 from workflows.engine import GuardFailed, RoleNotAllowed, WorkflowError
+from workflows.sla import Clock
 
 EVENT_INSERT = CaseEvent.__table__.insert()  # built once: one per transition
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a change of a case wrote: its audit event's values, and its SLA clocks as they now are."""
+
+    event: dict[str, Any]
+    clocks: list[Clock]
 
 
 @dataclass(frozen=True)
@@ -53,9 +63,9 @@ EVERYTHING = Scope()
 def create_case(
     session: Session, case: Any, *, actor: Actor, data: Mapping[str, Any] | None = None,
     reason: str | None = None,
-) -> dict[str, Any]:
+) -> Outcome:
     """Insert a new case (an instance not in the session, its columns set) in its workflow's initial state,
-    with its first audit event and a `<type>.created` event; return the audit event's values. The instance
+    with its first audit event, a `<type>.created` event and its clocks; return what it wrote. The instance
     stays out of the session: it holds the case's values, id included, for the response."""
     _require_transaction(session)
     now = utcnow()
@@ -69,7 +79,8 @@ def create_case(
     session.execute(EVENT_INSERT, event)
     emit(session, f"{case.case_type}.created", case_type=case.case_type, case_id=case.id, case_version=1,
          payload={"to": case.state.value, "actor": actor.username})
-    return event
+    return Outcome(event, clocks.on_transition(session, case, trigger="created", from_state=None,
+                                               to_state=case.state.value, at=now, data=event["data"], created=True))
 
 
 def lock_case(session: Session, model: type, case_id: int, scope: Scope = EVERYTHING) -> Any:
@@ -106,8 +117,8 @@ def transition_case(
     session: Session, case: Any, *, actor: Actor, trigger: str, expected_version: int, triggers: Triggers,
     data: Mapping[str, Any] | None = None, reason: str | None = None, config: Mapping[str, Any] | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
-    """Fire `trigger` on a locked case for `actor`; return the new audit event's values."""
+) -> Outcome:
+    """Fire `trigger` on a locked case for `actor`; return its audit event and its clocks as they now are."""
     _require_transaction(session)
     if case.version != expected_version:
         raise StaleVersion(f"expected version {expected_version}, the case is at version {case.version}",
@@ -137,7 +148,8 @@ def transition_case(
     emit(session, f"{case.case_type}.{trigger}", case_type=case.case_type, case_id=case.id,
          case_version=case.version, payload={"from": from_state, "to": case.state.value, "actor": actor.username},
          plain=True)
-    return event
+    return Outcome(event, clocks.on_transition(session, case, trigger=trigger, from_state=from_state,
+                                               to_state=case.state.value, at=step.now, data=recorded))
 
 
 def _write(session: Session, case: Any, changes: dict[str, Any]) -> None:

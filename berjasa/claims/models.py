@@ -66,6 +66,10 @@ class Claim(CaseMixin, Base):
     participant_name: Mapped[str | None] = column_property(
         sa.select(Participant.name).where(Participant.id == participant_id).correlate_except(Participant)
         .scalar_subquery(), expire_on_flush=False)
+    # Where the person lives (SLA clocks and reports are kept per kecamatan).
+    kecamatan_code: Mapped[str | None] = column_property(
+        sa.select(Participant.kecamatan_code).where(Participant.id == participant_id).correlate_except(Participant)
+        .scalar_subquery(), expire_on_flush=False)
 
 
 class ClaimHospital(Base):

@@ -3,7 +3,7 @@ idempotency record use it). The documented shape is schemas.ClaimSchema."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,18 +13,22 @@ from berjasa.claims.models import FLAGS, Claim
 from berjasa.claims.scope import may_act
 from berjasa.parties.service import party_codes
 from berjasa.registry.service import shown_nik
+from berjasa.sla.responses import clock_responses
 from berjasa.time import wita_iso
 from workflows.roles import Role
+from workflows.sla import Clock
 
 
-def claim_responses(session: Session, actor: Actor, claims: Iterable[Claim]) -> list[dict[str, Any]]:
+def claim_responses(session: Session, actor: Actor, claims: Iterable[Claim],
+                    clocks: Mapping[int, list[Clock]]) -> list[dict[str, Any]]:
     claims = list(claims)
     codes = party_codes(session, {c.hospital_id for c in claims} | {c.reporting_party_id for c in claims})
-    return [_response(claim, actor, codes) for claim in claims]
+    return [_response(claim, actor, codes) | {"clocks": clock_responses(session, clocks.get(claim.id, ()))}
+            for claim in claims]
 
 
-def claim_response(session: Session, actor: Actor, claim: Claim) -> dict[str, Any]:
-    return claim_responses(session, actor, [claim])[0]
+def claim_response(session: Session, actor: Actor, claim: Claim, clocks: list[Clock]) -> dict[str, Any]:
+    return claim_responses(session, actor, [claim], {claim.id: clocks})[0]
 
 
 def allowed_triggers(actor: Actor, claim: Claim) -> list[str]:

@@ -5,6 +5,7 @@ from berjasa.cases.schemas import CaseFieldsSchema
 from berjasa.claims.models import FLAGS, AccidentType
 from berjasa.pagination import PageArgs, page_schema
 from berjasa.registry.schemas import KECAMATAN_CODES
+from berjasa.sla.schemas import ClockSchema
 from workflows.claim import ClaimState
 
 OUTCOMES = ["recovered", "partial_disability_anatomical", "partial_disability_functional",
@@ -60,6 +61,7 @@ class ClaimSchema(CaseFieldsSchema):
     care = ma.fields.Dict()
     approved_total = ma.fields.Integer(allow_none=True)
     paid_total = ma.fields.Integer(allow_none=True)
+    clocks = ma.fields.List(ma.fields.Nested(ClockSchema), metadata={"description": "its SLA clocks, every run"})
 
 
 class ClaimListArgs(PageArgs):
@@ -70,6 +72,8 @@ class ClaimListArgs(PageArgs):
     reported_to = ma.fields.Date()
     flag = ma.fields.String(validate=validate.OneOf(list(FLAGS)))
     q = ma.fields.String(validate=validate.Length(min=2), metadata={"description": "a NIK, or part of a name"})
+    overdue = ma.fields.Boolean(metadata={"description": "true: only claims with an SLA clock past its due time"})
+    due_before = ma.fields.AwareDateTime(metadata={"description": "only claims with an open clock due before this"})
 
 
 ClaimPageSchema = page_schema(ClaimSchema, "ClaimPage")
@@ -86,6 +90,12 @@ class ReferralSchema(ma.Schema):
     hospital = ma.fields.String(required=True, metadata={"description": "the receiving hospital"})
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
     referred_at = AwareDateTime(load_default=None)
+
+
+class CareUpdateSchema(ma.Schema):
+    note = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                            metadata={"example": "stable; physiotherapy started"})
+    expected_discharge = ma.fields.Date(load_default=None, allow_none=True)
 
 
 class TreatmentSchema(ma.Schema):

@@ -25,10 +25,12 @@ from berjasa.pagination import Page, paginate
 from berjasa.parties.models import Party, PartyKind
 from berjasa.registry.models import Participant
 from berjasa.registry.nik import NikError, parse_nik
+from berjasa.sla import clocks
 from berjasa.time import WITA
 from berjasa.transaction import unit_of_work
 from workflows.claim import OPEN_STATES
 from workflows.roles import Role
+from workflows.sla import Clock
 
 STAGE1_HOURS = 48  # "2x24 jam" after the accident, wall clock (Permenaker 1/2025 Art. 8)
 
@@ -46,7 +48,8 @@ def create_claim(
             return replay, True
     try:
         with unit_of_work(session):
-            body = claim_response(session, actor, _new_claim(session, actor, data))
+            claim, outcome = _new_claim(session, actor, data)
+            body = claim_response(session, actor, claim, outcome.clocks)
             if idempotency_key:
                 session.add(IdempotencyKey(user=actor.username, key=idempotency_key, request_hash=request_hash,
                                            status=201, body=body))
@@ -69,7 +72,7 @@ def _replay(session: Session, actor: Actor, key: str, request_hash: str) -> dict
     return stored.body
 
 
-def _new_claim(session: Session, actor: Actor, data: Mapping[str, Any]) -> Claim:
+def _new_claim(session: Session, actor: Actor, data: Mapping[str, Any]) -> tuple[Claim, cases.Outcome]:
     try:
         nik = parse_nik(data["nik"]).nik
     except NikError as exc:
@@ -91,13 +94,15 @@ def _new_claim(session: Session, actor: Actor, data: Mapping[str, Any]) -> Claim
         possible_duplicate=_duplicate_exists(session, nik, accident_at),
         verified=False, referred=False,
     )
-    cases.create_case(session, claim, actor=actor, data={"nik_known": participant_id is not None,
-                                                          "hospital": hospital_code})
-    set_committed_value(claim, "participant_name", person.name if person else None)  # known: not read again
+    # known already: not read again
+    set_committed_value(claim, "participant_name", person.name if person else None)
+    set_committed_value(claim, "kecamatan_code", person.kecamatan_code if person else None)
+    outcome = cases.create_case(session, claim, actor=actor, data={"nik_known": participant_id is not None,
+                                                                    "hospital": hospital_code})
     scope.link(session, claim.id, actor.party_id if actor.role is Role.HOSPITAL_STAFF else None, "reported")
     if hospital_id is not None and hospital_id != actor.party_id:
         scope.link(session, claim.id, hospital_id, "named")
-    return claim
+    return claim, outcome
 
 
 def _reporting_hospital(session: Session, actor: Actor, code: str | None) -> tuple[int | None, str | None]:
@@ -115,7 +120,8 @@ def _reporting_hospital(session: Session, actor: Actor, code: str | None) -> tup
 
 
 _claims, _people = Claim.__table__, Participant.__table__
-PERSON_BY_NIK = sa.select(_people.c.id, _people.c.name).where(_people.c.nik == sa.bindparam("nik"))
+PERSON_BY_NIK = sa.select(_people.c.id, _people.c.name, _people.c.kecamatan_code).where(
+    _people.c.nik == sa.bindparam("nik"))
 # One open claim per (NIK, accident date) is the invariant DOMAIN.md suggests: an open claim of the same NIK
 # within a day either side is flagged.
 OPEN_CLAIM_NEAR = sa.select(sa.exists().where(
@@ -135,15 +141,25 @@ def get_claim(*, session: Session, actor: Actor, claim_id: int) -> Claim:
         return cases.read_case(session, Claim, claim_id, scope.visible(actor))
 
 
-def list_claims(*, session: Session, actor: Actor, page: int, per_page: int, **filters: Any) -> Page:
+def get_claim_with_clocks(*, session: Session, actor: Actor, claim_id: int) -> tuple[Claim, list[Clock]]:
+    """The claim as the caller may see it, and its SLA clocks."""
+    with read_only(session):
+        claim = cases.read_case(session, Claim, claim_id, scope.visible(actor))
+        return claim, clocks.of_case(session, "claim", claim_id)
+
+
+def list_claims(*, session: Session, actor: Actor, page: int, per_page: int, **filters: Any
+                ) -> tuple[Page, dict[int, list[Clock]]]:
+    """A page of the claims the caller may see, newest report first, and their clocks."""
     query = scope.visible(actor).apply(sa.select(Claim), Claim).order_by(Claim.created_at.desc(), Claim.id.desc())
     query = _filtered(query, **filters)
     with read_only(session):
-        return paginate(session, query, page=page, per_page=per_page)
+        found = paginate(session, query, page=page, per_page=per_page)
+        return found, clocks.of_cases(session, "claim", [c.id for c in found.items])
 
 
 def _filtered(query: sa.Select, *, state=None, hospital=None, kecamatan=None, reported_from=None,
-              reported_to=None, flag=None, q=None) -> sa.Select:
+              reported_to=None, flag=None, q=None, overdue=None, due_before=None) -> sa.Select:
     if state:
         query = query.where(Claim.state == state)
     if hospital:
@@ -157,6 +173,7 @@ def _filtered(query: sa.Select, *, state=None, hospital=None, kecamatan=None, re
         query = query.where(Claim.created_at < _start_of(reported_to) + timedelta(days=1))
     if flag:
         query = query.where(getattr(Claim, flag))  # as the partial index says it, so that it is used
+    query = clocks.filtered(query, Claim, overdue=overdue, due_before=due_before)
     if q:
         query = query.where(Claim.nik == q.strip()) if q.strip().isdigit() else query.where(
             Claim.participant_id.in_(sa.select(Participant.id).where(Participant.name.ilike(f"%{q.strip()}%"))))
@@ -177,12 +194,13 @@ def history(*, session: Session, actor: Actor, claim_id: int) -> list:
 def transition(
     *, session: Session, actor: Actor, claim_id: int, trigger: str, expected_version: int,
     data: Mapping[str, Any] | None = None, reason: str | None = None,
-) -> Claim:
-    """Fire a trigger; return the claim as it now is."""
+) -> tuple[Claim, list[Clock]]:
+    """Fire a trigger; return the claim as it now is, and its clocks."""
     with unit_of_work(session):
         claim = cases.lock_case(session, Claim, claim_id, scope.visible(actor))
         if not scope.may_act(actor, claim):
             raise Forbidden("Your hospital can see this claim but no longer treats it")
-        cases.transition_case(session, claim, actor=actor, trigger=trigger, expected_version=expected_version,
-                              data=data, reason=reason, triggers=TRIGGERS)
-    return claim
+        outcome = cases.transition_case(session, claim, actor=actor, trigger=trigger,
+                                        expected_version=expected_version, data=data, reason=reason,
+                                        triggers=TRIGGERS)
+    return claim, outcome.clocks

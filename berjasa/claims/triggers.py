@@ -85,6 +85,12 @@ def referred(step: Step, claim: Claim, data: Mapping[str, Any], facts: ClaimFact
     return {"hospital_id": facts.hospital.id, "referred": True, "care": {**claim.care, "refer": plain_json(data)}}
 
 
+def care_updated(step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
+    """The treating hospital's progress note (the weekly update the claim.hospital_update clock asks for)."""
+    update = {**plain_json(data), "at": step.now.isoformat(), "by": step.actor.username}
+    return {"care": {**claim.care, "updates": [*claim.care.get("updates", []), update]}}
+
+
 def treated(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
     return {"care": {**claim.care, "treatment": plain_json(data)}}
 
@@ -101,6 +107,7 @@ TRIGGERS = Triggers(WORKFLOW, [
     Trigger("verify", facts=cover_and_expiry, apply=verified),
     Trigger("admit", schemas.AdmissionSchema, facts=admission_facts, apply=admitted),
     Trigger("refer", schemas.ReferralSchema, facts=referral_facts, apply=referred),
+    Trigger("update_care", schemas.CareUpdateSchema, apply=care_updated),
     Trigger("complete_treatment", schemas.TreatmentSchema, apply=treated),
     Trigger("submit_documents", schemas.DocumentsSchema),
     Trigger("request_documents", schemas.DocumentRequestSchema),

@@ -27,8 +27,8 @@ class Claims(MethodView):
     def get(self, args):
         """List claims (filters: state, hospital, kecamatan, reported date range, flag, NIK or name); paginated.
         Hospital staff see only their hospital's claims."""
-        page = service.list_claims(session=db.session, actor=current_actor(), **args)
-        return jsonify(items=claim_responses(db.session, current_actor(), page.items), page=page.page,
+        page, clocks = service.list_claims(session=db.session, actor=current_actor(), **args)
+        return jsonify(items=claim_responses(db.session, current_actor(), page.items, clocks), page=page.page,
                        per_page=page.per_page, total=page.total)
 
     @roles_required(*REPORTERS)
@@ -56,8 +56,8 @@ class ClaimItem(MethodView):
     @blp.response(200, ClaimSchema)
     def get(self, claim_id):
         """One claim with its flags and what the caller may do now."""
-        claim = service.get_claim(session=db.session, actor=current_actor(), claim_id=claim_id)
-        return jsonify(claim_response(db.session, current_actor(), claim))
+        claim, clocks = service.get_claim_with_clocks(session=db.session, actor=current_actor(), claim_id=claim_id)
+        return jsonify(claim_response(db.session, current_actor(), claim, clocks))
 
 
 @blp.route("/claims/<int:claim_id>/transitions")
@@ -68,8 +68,9 @@ class ClaimTransitions(MethodView):
     def post(self, request_body, claim_id):
         """Fire a trigger: verify, admit, refer, complete_treatment, submit_documents, request_documents,
         approve, pay, close, reject, withdraw, reopen."""
-        claim = service.transition(session=db.session, actor=current_actor(), claim_id=claim_id, **request_body)
-        return jsonify(claim_response(db.session, current_actor(), claim))
+        claim, clocks = service.transition(session=db.session, actor=current_actor(), claim_id=claim_id,
+                                           **request_body)
+        return jsonify(claim_response(db.session, current_actor(), claim, clocks))
 
 
 @blp.route("/claims/<int:claim_id>/history")

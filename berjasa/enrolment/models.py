@@ -28,6 +28,10 @@ class Enrolment(CaseMixin, Base):
     participant: Mapped[Participant] = relationship(lazy="joined", innerjoin=True)
 
     @property
+    def kecamatan_code(self) -> str:
+        return self.participant.kecamatan_code
+
+    @property
     def programmes(self) -> list[str]:
         return ["jkk", "jkm", "jht"] if self.jht else ["jkk", "jkm"]
 

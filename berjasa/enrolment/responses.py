@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from berjasa.auth.service import Actor
 from berjasa.enrolment.models import Enrolment
 from berjasa.registry.responses import participant_response
+from berjasa.sla.responses import clock_responses
 from berjasa.time import wita_iso
+from workflows.sla import Clock
 
 
-def enrolment_response(enrolment: Enrolment, actor: Actor) -> dict[str, Any]:
+def enrolment_response(session: Session, enrolment: Enrolment, actor: Actor, clocks: list[Clock]
+                       ) -> dict[str, Any]:
     return {
         "id": enrolment.id,
         "state": enrolment.state.value,
@@ -21,4 +26,5 @@ def enrolment_response(enrolment: Enrolment, actor: Actor) -> dict[str, Any]:
         "participant": participant_response(enrolment.participant, actor),
         "programmes": enrolment.programmes,
         "import_batch_id": enrolment.import_batch_id,
+        "clocks": clock_responses(session, clocks),
     }

@@ -5,6 +5,7 @@ from berjasa.cases.schemas import CaseFieldsSchema
 from berjasa.pagination import PageArgs, page_schema
 from berjasa.registry.enums import Cohort
 from berjasa.registry.schemas import KECAMATAN_CODES, ParticipantSchema
+from berjasa.sla.schemas import ClockSchema
 from workflows.enrolment import EnrolmentState
 
 PROGRAMMES = ["jkk", "jkm", "jht"]
@@ -21,6 +22,7 @@ class EnrolmentSchema(CaseFieldsSchema):
     participant = ma.fields.Nested(ParticipantSchema)
     programmes = ma.fields.List(ma.fields.String())
     import_batch_id = ma.fields.Integer(allow_none=True)
+    clocks = ma.fields.List(ma.fields.Nested(ClockSchema), metadata={"description": "its SLA clocks, every run"})
 
 
 class EnrolmentListArgs(PageArgs):
@@ -28,6 +30,8 @@ class EnrolmentListArgs(PageArgs):
     kecamatan = ma.fields.String(validate=validate.OneOf(KECAMATAN_CODES))
     cohort = ma.fields.Enum(Cohort)
     import_batch = ma.fields.Integer()
+    overdue = ma.fields.Boolean(metadata={"description": "true: only enrolments with an SLA clock past due"})
+    due_before = ma.fields.AwareDateTime(metadata={"description": "only enrolments with an open clock due before"})
 
 
 EnrolmentPageSchema = page_schema(EnrolmentSchema, "EnrolmentPage")

@@ -16,17 +16,22 @@ from berjasa.enrolment.triggers import TRIGGERS
 from berjasa.errors import BerjasaError, NotFound, ValidationFailed
 from berjasa.pagination import Page, paginate
 from berjasa.registry.models import Participant
+from berjasa.sla import clocks
 from berjasa.transaction import unit_of_work
+from workflows.sla import Clock
 
 
-def create_enrolment(*, session: Session, actor: Actor, participant_id: int, jht: bool = False) -> Enrolment:
-    """Open a `submitted` enrolment for a registered participant."""
+def create_enrolment(*, session: Session, actor: Actor, participant_id: int, jht: bool = False
+                      ) -> tuple[Enrolment, list[Clock]]:
+    """Open a `submitted` enrolment for a registered participant; return it with its clocks."""
     with unit_of_work(session):
-        if session.get(Participant, participant_id) is None:
+        participant = session.get(Participant, participant_id)
+        if participant is None:
             raise ValidationFailed("Unknown participant", errors={"participant_id": ["no such participant"]})
-        enrolment = Enrolment(participant_id=participant_id, jht=jht)
-        cases.create_case(session, enrolment, actor=actor, data={"participant_id": participant_id, "jht": jht})
-    return get_enrolment(session=session, enrolment_id=enrolment.id)
+        enrolment = Enrolment(participant_id=participant_id, jht=jht, participant=participant)
+        outcome = cases.create_case(session, enrolment, actor=actor,
+                                    data={"participant_id": participant_id, "jht": jht})
+    return get_enrolment(session=session, enrolment_id=enrolment.id), outcome.clocks
 
 
 def get_enrolment(*, session: Session, enrolment_id: int) -> Enrolment:
@@ -37,16 +42,23 @@ def get_enrolment(*, session: Session, enrolment_id: int) -> Enrolment:
     return enrolment
 
 
+def get_enrolment_with_clocks(*, session: Session, enrolment_id: int) -> tuple[Enrolment, list[Clock]]:
+    enrolment = get_enrolment(session=session, enrolment_id=enrolment_id)
+    with read_only(session):
+        return enrolment, clocks.of_case(session, "enrolment", enrolment_id)
+
+
 def transition(
     *, session: Session, actor: Actor, enrolment_id: int, trigger: str, expected_version: int,
     data: Mapping[str, Any] | None = None, reason: str | None = None, config: Mapping[str, Any],
-) -> Enrolment:
+) -> tuple[Enrolment, list[Clock]]:
     """Fire one trigger on one enrolment, with its coverage side effects, in one transaction."""
     with unit_of_work(session):
         enrolment = cases.lock_case(session, Enrolment, enrolment_id)
-        cases.transition_case(session, enrolment, actor=actor, trigger=trigger, expected_version=expected_version,
-                              data=data, reason=reason, triggers=TRIGGERS, config=config)
-    return enrolment
+        outcome = cases.transition_case(session, enrolment, actor=actor, trigger=trigger,
+                                        expected_version=expected_version, data=data, reason=reason,
+                                        triggers=TRIGGERS, config=config)
+    return enrolment, outcome.clocks
 
 
 def bulk_transition(
@@ -72,9 +84,10 @@ def bulk_transition(
 
 def list_enrolments(
     *, session: Session, page: int, per_page: int, state: Any = None, kecamatan: str | None = None,
-    cohort: Any = None, import_batch: int | None = None,
-) -> Page:
+    cohort: Any = None, import_batch: int | None = None, overdue: bool | None = None, due_before: Any = None,
+) -> tuple[Page, dict[int, list[Clock]]]:
     query = sa.select(Enrolment).join(Enrolment.participant).order_by(Enrolment.id)
+    query = clocks.filtered(query, Enrolment, overdue=overdue, due_before=due_before)
     if state:
         query = query.where(Enrolment.state == state)
     if kecamatan:
@@ -84,7 +97,8 @@ def list_enrolments(
     if import_batch:
         query = query.where(Enrolment.import_batch_id == import_batch)
     with read_only(session):
-        return paginate(session, query, page=page, per_page=per_page)
+        found = paginate(session, query, page=page, per_page=per_page)
+        return found, clocks.of_cases(session, "enrolment", [e.id for e in found.items])
 
 
 def history(*, session: Session, enrolment_id: int) -> list:

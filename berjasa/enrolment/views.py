@@ -38,8 +38,8 @@ def _json(body, status=200):
     return response
 
 
-def _shown(enrolment):
-    return enrolment_response(enrolment, current_actor())
+def _shown(enrolment, clocks):
+    return enrolment_response(db.session, enrolment, current_actor(), clocks)
 
 
 @blp.route("/enrolments")
@@ -49,16 +49,16 @@ class Enrolments(MethodView):
     @blp.response(200, EnrolmentPageSchema)
     def get(self, args):
         """List enrolments by state, kecamatan, cohort or import batch (paginated)."""
-        page = service.list_enrolments(session=db.session, **args)
-        return _json({"items": [_shown(e) for e in page.items], "page": page.page, "per_page": page.per_page,
-                      "total": page.total})
+        page, clocks = service.list_enrolments(session=db.session, **args)
+        return _json({"items": [_shown(e, clocks.get(e.id, [])) for e in page.items], "page": page.page,
+                      "per_page": page.per_page, "total": page.total})
 
     @roles_required(Role.CASEWORKER, Role.ADMIN)
     @blp.arguments(EnrolmentCreateSchema)
     @blp.response(201, EnrolmentSchema)
     def post(self, data):
         """Open a `submitted` enrolment for a participant."""
-        return _json(_shown(service.create_enrolment(session=db.session, actor=current_actor(), **data)), 201)
+        return _json(_shown(*service.create_enrolment(session=db.session, actor=current_actor(), **data)), 201)
 
 
 @blp.route("/enrolments/<int:enrolment_id>")
@@ -67,7 +67,7 @@ class EnrolmentItem(MethodView):
     @blp.response(200, EnrolmentSchema)
     def get(self, enrolment_id):
         """One enrolment, with what the caller may do to it now."""
-        return _json(_shown(service.get_enrolment(session=db.session, enrolment_id=enrolment_id)))
+        return _json(_shown(*service.get_enrolment_with_clocks(session=db.session, enrolment_id=enrolment_id)))
 
 
 @blp.route("/enrolments/<int:enrolment_id>/transitions")
@@ -77,9 +77,9 @@ class EnrolmentTransitions(MethodView):
     @blp.response(200, EnrolmentSchema)
     def post(self, request, enrolment_id):
         """Fire a trigger (verify, reject, send_to_bpjs, activate, lapse, reactivate, terminate)."""
-        enrolment = service.transition(session=db.session, actor=current_actor(), enrolment_id=enrolment_id,
-                                       config=current_app.config, **request)
-        return _json(_shown(enrolment))
+        enrolment, clocks = service.transition(session=db.session, actor=current_actor(),
+                                               enrolment_id=enrolment_id, config=current_app.config, **request)
+        return _json(_shown(enrolment, clocks))
 
 
 @blp.route("/enrolments/<int:enrolment_id>/history")

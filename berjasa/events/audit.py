@@ -107,3 +107,19 @@ def _check(event: CaseEvent, previous: CaseEvent | None) -> str | None:
 def _all_events(session: Session, batch: int) -> Iterator[CaseEvent]:
     query = sa.select(CaseEvent).order_by(CaseEvent.case_type, CaseEvent.case_id, CaseEvent.seq)
     yield from session.scalars(query.execution_options(yield_per=batch))
+
+
+def append(session: Session, *, case_type: str, case_id: int, trigger: str, actor: Any, state: str,
+           data: dict[str, Any], reason: str | None = None, at: Any = None) -> dict[str, Any]:
+    """Append an audit event for something that is not a case with its own row (a calendar override, an SLA
+    breach's justification): it gets a chain of its own, `case_type`/`case_id` naming it. Inside the caller's
+    unit of work."""
+    from berjasa.db import utcnow
+
+    event = {"case_type": case_type, "case_id": case_id, "trigger": trigger, "from_state": state, "to_state": state,
+             "actor_user_id": actor.user_id, "actor": actor.username, "role": actor.role.value,
+             "party": actor.party_code, "reason": reason, "data": data, "created_at": at or utcnow()}
+    previous = last_event(session, case_type, case_id)
+    seal(event, previous)
+    session.execute(CaseEvent.__table__.insert(), event)
+    return event

@@ -39,13 +39,13 @@ def test_after_a_referral_the_referring_hospital_can_fire_nothing(api):
     api.active(2)
     claim = api.act(api.admit(api.report(2)), "verify", "demo-bpjs")
     assert api.call("get", f"/claims/{claim['id']}", user="demo-primaya").get_json()["allowed_triggers"] == [
-        "complete_treatment", "refer"]
+        "complete_treatment", "refer", "update_care"]
     claim = api.act(claim, "refer", "demo-primaya", {"hospital": "RSUD-DAYA", "reason": "needs neurosurgery"})
     assert claim["allowed_triggers"] == []  # the referring hospital's own response
     shown = {user: api.call("get", f"/claims/{claim['id']}", user=user).get_json()["allowed_triggers"]
              for user in ("demo-primaya", "demo-daya", "demo-caseworker", "demo-bpjs")}
-    assert shown == {"demo-primaya": [], "demo-daya": ["complete_treatment", "refer"],
-                     "demo-caseworker": ["complete_treatment", "refer"], "demo-bpjs": ["reject"]}
+    assert shown == {"demo-primaya": [], "demo-daya": ["complete_treatment", "refer", "update_care"],
+                     "demo-caseworker": ["complete_treatment", "refer", "update_care"], "demo-bpjs": ["reject"]}
 
 
 def test_a_verified_claim_in_care_does_not_offer_verify_again(api):

@@ -19,6 +19,7 @@ TABLE = [
     ("verify", {"hospital_care"}, "hospital_care", {"bpjs_officer"}),
     ("admit", {"reported", "verified"}, "hospital_care", {"hospital_staff", "caseworker"}),
     ("refer", {"hospital_care"}, "hospital_care", {"hospital_staff", "caseworker"}),
+    ("update_care", {"hospital_care"}, "hospital_care", {"hospital_staff", "caseworker"}),
     ("complete_treatment", {"hospital_care"}, "treatment_completed", {"hospital_staff", "caseworker"}),
     ("submit_documents", {"treatment_completed", "awaiting_documents"}, "under_review",
      {"caseworker", "hospital_staff"}),
@@ -121,9 +122,10 @@ def test_allowed_triggers_leave_out_what_the_case_alone_refuses():
     assert WORKFLOW.allowed_triggers(case_in("hospital_care", verified=True), Role.BPJS_OFFICER) == ["reject"]
     assert WORKFLOW.allowed_triggers(case_in("hospital_care", verified=False), Role.BPJS_OFFICER) == [
         "reject", "verify"]
-    assert WORKFLOW.allowed_triggers(case_in("hospital_care", verified=False), Role.HOSPITAL_STAFF) == ["refer"]
+    assert WORKFLOW.allowed_triggers(case_in("hospital_care", verified=False), Role.HOSPITAL_STAFF) == [
+        "refer", "update_care"]
     assert WORKFLOW.allowed_triggers(case_in("hospital_care", verified=True), Role.HOSPITAL_STAFF) == [
-        "complete_treatment", "refer"]
+        "complete_treatment", "refer", "update_care"]
 
 
 @pytest.mark.parametrize(("accident_type", "referred", "documents"), [

@@ -1,0 +1,1 @@
+"""The working-day calendar: the package's holidays, the city's overrides, and its version."""
