@@ -57,16 +57,21 @@ SETTINGS = ("duration", "warn_before", "escalate_after")
 
 def with_overrides(policies: Iterable[Policy], overrides: Mapping[str, Mapping[str, object]]) -> list[Policy]:
     """The policies with durations changed as `overrides` say ({"claim.payment": {"duration": "7wd"}}); a value
-    "none" removes a warning or escalation. Raises ValueError naming an unknown policy, setting or value."""
+    "none" removes a warning or escalation; `enabled = false` leaves a policy out (a city that does not use it).
+    Raises ValueError naming an unknown policy, setting or value."""
     policies = list(policies)
     known = {p.name for p in policies}
     for name, settings in overrides.items():
         if name not in known:
             raise ValueError(f"unknown SLA policy {name!r} (known: {', '.join(sorted(known))})")
         for key in settings:
-            if key not in (*SETTINGS, "cuti_bersama_off"):
-                raise ValueError(f"{name}: unknown setting {key!r} (one of {', '.join(SETTINGS)}, cuti_bersama_off)")
-    return [_overridden(p, overrides.get(p.name, {})) for p in policies]
+            if key not in (*SETTINGS, "cuti_bersama_off", "enabled"):
+                raise ValueError(f"{name}: unknown setting {key!r} (one of {', '.join(SETTINGS)}, "
+                                 f"cuti_bersama_off, enabled)")
+        if not isinstance(settings.get("enabled", True), bool):
+            raise ValueError(f"{name}.enabled: true or false")
+    return [_overridden(p, overrides.get(p.name, {})) for p in policies
+            if overrides.get(p.name, {}).get("enabled", True)]
 
 
 def _overridden(policy: Policy, settings: Mapping[str, object]) -> Policy:

@@ -6,6 +6,7 @@ BERJASA_SLA_POLICIES names, e.g.
     warn_before = "1m"     # or "none"
     escalate_after = "1m"  # or "none"
     cuti_bersama_off = true  # working-day clocks: whether cuti bersama are days off
+    enabled = false        # leave the policy out
 """
 
 from __future__ import annotations

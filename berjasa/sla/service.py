@@ -4,7 +4,7 @@ moving clocks after a calendar change, and rebuilding clocks from the audit log.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -68,7 +68,9 @@ def _attended(row: Any, now: datetime, policies: Mapping, calendar: Calendar) ->
     values = row._mapping
     clock = Clock(**{name: values[name] for name in CLOCK_FIELDS})
     policy = policies.get(clock.policy)
-    after = evaluate(clock, now, policy, calendar) if policy is not None else clock
+    # a policy no longer in force (enabled = false) cancels its open clocks when they next need attention
+    after = evaluate(clock, now, policy, calendar) if policy is not None else replace(
+        clock, state="cancelled", stopped_at=now, running_since=None)
     return Moved(values["case_type"], values["case_id"], values["kecamatan_code"], clock, after)
 
 

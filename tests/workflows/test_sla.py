@@ -161,6 +161,8 @@ def test_policies_take_their_durations_from_configuration():
                                                                       "claim.bpjs_decision": {"warn_before": "none"}})}
     assert changed["claim.payment"].duration == Duration(7, "wd")
     assert changed["claim.bpjs_decision"].warn_before is None
+    fewer = with_overrides(DEFAULT_POLICIES, {"claim.hospital_update": {"enabled": False}})
+    assert "claim.hospital_update" not in {p.name for p in fewer} and len(fewer) == len(DEFAULT_POLICIES) - 1
     with pytest.raises(ValueError, match="unknown SLA policy 'claim.nope'"):
         with_overrides(DEFAULT_POLICIES, {"claim.nope": {"duration": "1d"}})
     with pytest.raises(ValueError, match="claim.payment.duration: 'soon' is not a duration"):
