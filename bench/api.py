@@ -11,6 +11,10 @@
 3. Where the remaining time goes: a cProfile summary (CPU clock) of the same mix run in-process.
 4. With 100,000 claims in the database, a filtered, paginated claims list: p95 <= 50 ms.
 
+Both are measured twice: with the SLA clocks of the default policies (the floor reads, starts and stops clocks the
+same way), and with every policy left out (the write path as it was before clocks), so the two ratios can be
+compared (target: within 10% of each other).
+
 The relay (`berjasa scheduler`) does not run while the API is measured: the floor has none, and bench/events.py
 measures the event path. pgbench's TPC-B-like TPS at 32 clients is printed for scale.
 """
@@ -40,6 +44,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from load import Client, Load, percentile, run_load  # noqa: E402
 from procs import free_port, scratch_database, start, stop, wait_port  # noqa: E402
 from where import profile  # noqa: E402
+
+from workflows.policies import DEFAULT_POLICIES  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40
 DOCS = ["kpj_card", "ktp", "doctor_statement", "treatment_receipts", "chronology_with_witnesses"]
@@ -266,18 +272,24 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
         pgbench = None if args.no_pgbench else pgbench_tps(url.replace("postgresql+psycopg://", "postgresql://"),
                                                            args.clients, 10)
 
-        service = gunicorn("wsgi:app", port, env, workdir, args)
-        wait_port(port)
-        ours = measure(port, service.pid, tokens, niks, args)
-        stop(service)
-
+        no_clocks = workdir / "no-clocks.toml"
+        no_clocks.write_text("".join(f'[{p.name}]\nenabled = false\n' for p in DEFAULT_POLICIES))
         floor_env = {**os.environ, "FLOOR_URL": url.replace("postgresql+psycopg://", "postgresql://", 1),
                      "FLOOR_REDIS": redis_url}
-        floor = gunicorn("floor_app:app", floor_port, floor_env, workdir, args, chdir=ROOT / "bench")
-        processes.append(floor)
-        wait_port(floor_port)
-        theirs = measure(floor_port, floor.pid, tokens, niks, args)
-        stop(floor)
+        runs = {}
+        for sla in (True, False):
+            service = gunicorn("wsgi:app", port, {**env, "BERJASA_SLA_POLICIES": "" if sla else str(no_clocks)},
+                               workdir, args)
+            wait_port(port)
+            ours = measure(port, service.pid, tokens, niks, args)
+            stop(service)
+            floor = gunicorn("floor_app:app", floor_port, {**floor_env, "FLOOR_SLA": "1" if sla else "0"}, workdir,
+                             args, chdir=ROOT / "bench")
+            processes.append(floor)
+            wait_port(floor_port)
+            theirs = measure(floor_port, floor.pid, tokens, niks, args)
+            stop(floor)
+            runs[sla] = (ours, theirs)
 
         where = in_process_profile(url, tokens, niks, args.profile_flows)
 
@@ -303,7 +315,14 @@ def main() -> int:  # noqa: C901 - a script: one phase after another
         scratch.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    report(args, ours, theirs, pgbench)
+    print("== with the SLA clocks of the default policies")
+    report(args, *runs[True], pgbench)
+    print("== without SLA clocks (every policy left out; the floor leaves the clocks out too)")
+    report(args, *runs[False], None)
+    with_clocks = runs[True][0][0].requests_per_second / runs[True][1][0].requests_per_second
+    without = runs[False][0][0].requests_per_second / runs[False][1][0].requests_per_second
+    print(f"ratio to the floor with clocks {with_clocks:.2f}, without {without:.2f}: "
+          f"{with_clocks / without:.2f} of it (target >= 0.90: {'met' if with_clocks / without >= 0.9 else 'NOT met'})")
     print(where)
     p95 = percentile(list_latencies, 0.95) * 1000
     print(f"claims list with {total_claims:,} claims: p50 {percentile(list_latencies, 0.5) * 1000:.1f} ms, "

@@ -3,7 +3,8 @@
 It serves the benchmark's mix on Berjasa's own tables (the same rows, indexes and constraints): report a claim,
 admit, verify, complete_treatment, submit_documents, and GET a claim, each with the statements the service
 sends (BEGIN, the token, the locked claim with the person's name, the facts a trigger needs, the hospital tie,
-the UPDATE, the audit event, the outbox row, COMMIT, and the throttled Redis nudge), written as SQL on one
+the UPDATE, the audit event, the SLA clocks read, started and stopped, the outbox row, COMMIT, and the
+throttled Redis nudge; FLOOR_SLA=0 leaves the clocks out, as a service with no SLA policies does), written as SQL on one
 psycopg connection per thread. It validates nothing and computes no hash chain: what it reaches through the
 same gunicorn on the same machine is about as far as Flask and psycopg go, and the service cannot be faster.
 Served by `gunicorn floor_app:app` with FLOOR_URL and FLOOR_REDIS set (bench/api.py does it)."""
@@ -36,12 +37,31 @@ TIE = ("INSERT INTO claim_hospitals (claim_id, hospital_id, relation, since) VAL
        "ON CONFLICT (claim_id, hospital_id) DO UPDATE SET relation = excluded.relation")
 NEXT_STATE = {"admit": "hospital_care", "verify": "verified", "complete_treatment": "treatment_completed",
               "submit_documents": "under_review"}
+SLA = os.environ.get("FLOOR_SLA", "1") == "1"  # the service's SLA clocks: read, stopped and started like it does
+CLOCKS = ("SELECT policy, run, state, party, hospital_id, started_at, running_since, used, due_at, warn_at, "
+          "escalate_at, warned_at, breached_at, escalated_at, stopped_at, lateness, calendar_version, id "
+          "FROM clocks WHERE case_type = 'claim' AND case_id = %s ORDER BY policy, run")
+START = ("INSERT INTO clocks (case_type, case_id, policy, run, state, party, hospital_id, started_at, running_since, "
+         "used, due_at, warn_at, next_at, calendar_version) VALUES ")
+START_ROW = "('claim', %s, %s, 1, %s, %s, NULL, %s, %s, 0, %s, %s, %s, 0)"
+STOP = ("UPDATE clocks SET policy = %s, run = %s, state = 'met', party = %s, hospital_id = NULL, started_at = %s, "
+        "running_since = NULL, used = %s, due_at = %s, warn_at = %s, escalate_at = NULL, next_at = NULL, "
+        "warned_at = NULL, breached_at = NULL, escalated_at = NULL, stopped_at = %s, lateness = NULL, "
+        "calendar_version = 0 WHERE id = %s")
+# what each step of the mix starts and stops (the defaults of workflows/policies.py)
+STARTS = {"created": [("claim.stage1_report", "met", 48), ("claim.bpjs_decision", "running", 720),
+                      ("claim.expiry", "running", 43800)],
+          "admit": [("claim.hospital_update", "running", 168)], "complete_treatment": [("claim.stage2_report",
+                                                                                        "running", 48)],
+          "submit_documents": [("claim.payment", "running", 168)]}
+STOPS = {"verify": "claim.bpjs_decision", "complete_treatment": "claim.hospital_update",
+         "submit_documents": "claim.stage2_report"}
 
 
 def connection() -> psycopg.Connection:
     if getattr(local, "connection", None) is None:
         local.connection = psycopg.connect(os.environ["FLOOR_URL"])
-        local.redis = Redis.from_url(os.environ["FLOOR_REDIS"])
+        local.redis = Redis.from_url(os.environ["FLOOR_REDIS"]) if os.environ.get("FLOOR_REDIS") else None
     return local.connection
 
 
@@ -55,7 +75,7 @@ def actor(cur) -> tuple | None:
 
 def nudge() -> None:
     now = time.monotonic()
-    if now - nudged[0] >= 0.01:  # the service's RedisNudge: at most once per half gather window
+    if local.redis is not None and now - nudged[0] >= 0.01:  # the service's RedisNudge: at most once per half gather window
         pipe = local.redis.pipeline(transaction=False)
         pipe.lpush("floor:nudge", 1)
         pipe.ltrim("floor:nudge", 0, 0)
@@ -96,6 +116,7 @@ def report():
              body["injury"], body["reporter_name"], body["reporter_phone"], who[1], who[3])).fetchone()[0]
         cur.execute("UPDATE claims SET last_event_hash = %s WHERE id = %s", (uuid.uuid4().hex * 2, claim_id))
         record(cur, claim_id, 1, "create", None, "reported", who, {"nik_known": True})
+        start_clocks(cur, claim_id, "created", now)
         cur.execute(TIE, (claim_id, who[3], "reported", now))
     nudge()
     return jsonify({"id": claim_id, "version": 1, "state": "reported", **body}), 201
@@ -131,8 +152,29 @@ def transition(claim_id: int):
         cur.execute(f"UPDATE claims SET state = %s, version = %s, updated_at = %s, last_event_hash = %s{changes} "
                     "WHERE id = %s", (to_state, version + 1, datetime.now(UTC), uuid.uuid4().hex * 2, claim_id))
         record(cur, claim_id, version + 1, trigger, state, to_state, who, data)
+        if SLA:
+            move_clocks(cur, claim_id, trigger)
     nudge()
     return jsonify({"id": claim_id, "version": version + 1, "state": to_state, "data": data})
+
+
+def start_clocks(cur, claim_id: int, trigger: str, now: datetime) -> None:
+    started = STARTS.get(trigger, []) if SLA else []
+    if started:
+        values = []
+        for policy, state, hours in started:
+            due = now + timedelta(hours=hours)
+            values += [claim_id, policy, state, "bpjs", now, now, due, due - timedelta(hours=12), due]
+        cur.execute(START + ", ".join([START_ROW] * len(started)) + " RETURNING id", values).fetchall()
+
+
+def move_clocks(cur, claim_id: int, trigger: str) -> None:
+    now = datetime.now(UTC)
+    clocks = cur.execute(CLOCKS, (claim_id,)).fetchall()
+    start_clocks(cur, claim_id, trigger, now)
+    stopped = [c for c in clocks if c[0] == STOPS.get(trigger) and c[2] == "running"]
+    if stopped:
+        cur.executemany(STOP, [(c[0], c[1], c[3], c[5], 3600.0, c[8], c[9], now, c[17]) for c in stopped])
 
 
 @app.get("/healthz")
@@ -149,7 +191,10 @@ def read(claim_id: int):
         actor(cur)
         row = cur.execute(LOCK.replace(" FOR UPDATE OF c", ""), (claim_id,)).fetchone()
         names = [column.name for column in cur.description]
+        clocks = cur.execute(CLOCKS, (claim_id,)).fetchall() if SLA else []
     finally:
         conn.autocommit = False
-    return jsonify({name: (value.isoformat() if hasattr(value, "isoformat") else value)
-                    for name, value in zip(names, row, strict=True)})
+    shown = {name: (value.isoformat() if hasattr(value, "isoformat") else value)
+             for name, value in zip(names, row, strict=True)}
+    shown["clocks"] = [{"policy": c[0], "state": c[2], "due_at": c[8].isoformat()} for c in clocks]
+    return jsonify(shown)

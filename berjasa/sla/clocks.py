@@ -5,7 +5,7 @@ are due already (a clock that started in the past), breach records, and `sla.*` 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,16 +33,15 @@ OF_CASES = (sa.select(_clocks.c.case_id, *(_clocks.c[name] for name in CLOCK_FIE
 
 
 def of_case(session: Session, case_type: str, case_id: int) -> list[Clock]:
-    return [Clock(**row._mapping) for row in session.execute(OF_CASE, {"case_type": case_type, "case_id": case_id})]
+    return [Clock(*row) for row in session.execute(OF_CASE, {"case_type": case_type, "case_id": case_id})]
 
 
 def of_cases(session: Session, case_type: str, case_ids: Iterable[int]) -> dict[int, list[Clock]]:
     found: dict[int, list[Clock]] = {}
     ids = list(case_ids)
     if ids:
-        for row in session.execute(OF_CASES, {"case_type": case_type, "case_ids": ids}):
-            values = dict(row._mapping)
-            found.setdefault(values.pop("case_id"), []).append(Clock(**values))
+        for case_id, *values in session.execute(OF_CASES, {"case_type": case_type, "case_ids": ids}):
+            found.setdefault(case_id, []).append(Clock(*values))
     return found
 
 
@@ -172,18 +171,21 @@ def _insert(session: Session, new: list[Moved]) -> list[int]:
         return []
     rows = [_row(m.after) | {"case_type": m.case_type, "case_id": m.case_id, "kecamatan_code": m.kecamatan}
             for m in new]
+    if len(rows) == 1:  # the common case: one plain INSERT ... RETURNING, no batching machinery
+        return [session.execute(_INSERT_ONE, rows[0]).scalar_one()]
     return [row[0] for row in session.execute(_INSERT, rows)]
 
 
 def _row(clock: Clock) -> dict[str, Any]:
-    values = asdict(clock)
-    values.pop("id")
+    values = {name: getattr(clock, name) for name in _WRITTEN_FIELDS}  # (asdict would deep-copy every value)
     values["next_at"] = next_attention(clock)
     return values
 
 
-_WRITTEN = [name for name in CLOCK_FIELDS if name != "id"] + ["next_at"]
+_WRITTEN_FIELDS = [name for name in CLOCK_FIELDS if name != "id"]
+_WRITTEN = [*_WRITTEN_FIELDS, "next_at"]
 _INSERT = _clocks.insert().returning(_clocks.c.id, sort_by_parameter_order=True)
+_INSERT_ONE = _clocks.insert().returning(_clocks.c.id)
 _UPDATE = (_clocks.update().where(_clocks.c.id == sa.bindparam("_id"))
            .values({name: sa.bindparam(name) for name in _WRITTEN}))
 _BREACH_UPDATE = (_breaches.update().where(_breaches.c.clock_id == sa.bindparam("_clock"))
