@@ -180,12 +180,16 @@ class Attention:
 
 def on_event(policies: Iterable[Policy], calendar: Calendar, clocks: Sequence[Clock], case: CaseAt,
              event: Transitioned) -> list[Clock]:
-    """The case's clocks after `event`: changed ones replaced, new runs appended. Order of work: runs that this
-    trigger restarts or stops are met; new runs start (evaluated at once, so a clock that started in the past is
-    warned or breached already); a stop on the same event meets them too; clocks pause or resume with the state;
-    hospital clocks follow the treating hospital; entering a final state cancels what is left open."""
-    result = list(clocks)
+    """The case's clocks after `event`: changed ones replaced, new runs appended. Order of work: what fell due
+    before the event is recorded; runs that this trigger restarts or stops are met; new runs start (evaluated at
+    once, so a clock that started in the past is warned or breached already); a stop on the same event meets them
+    too; clocks pause or resume with the state; hospital clocks follow the treating hospital; entering a final
+    state cancels what is left open."""
     mine = [p for p in policies if p.case_type == case.case_type]
+    by_name = {p.name: p for p in mine}
+    # first what fell due before this moment, whether or not a tick has seen it yet: a clock stopped after its due
+    # time was breached, and is met late
+    result = [evaluate(c, event.at, by_name[c.policy], calendar) if c.policy in by_name else c for c in clocks]
     for policy in mine:
         if event.trigger in policy.stops or event.trigger in policy.restarts_on:
             result = [_stopped(c, policy, calendar, event.at, "met") if c.policy == policy.name and c.open else c
@@ -201,7 +205,6 @@ def on_event(policies: Iterable[Policy], calendar: Calendar, clocks: Sequence[Cl
             if event.trigger in policy.stops and start is not None:
                 clock = _stopped(clock, policy, calendar, event.at, "met")
             result.append(clock)
-    by_name = {p.name: p for p in mine}
     result = [_with_state(c, by_name.get(c.policy), calendar, event) for c in result]
     if event.to_state in case.final_states:
         result = [_stopped(c, by_name.get(c.policy), calendar, event.at, "cancelled") if c.open else c

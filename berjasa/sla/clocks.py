@@ -26,14 +26,18 @@ CLOCK_FIELDS = tuple(f.name for f in fields(Clock))
 OF_CASE = (sa.select(*(_clocks.c[name] for name in CLOCK_FIELDS))
            .where(_clocks.c.case_type == sa.bindparam("case_type"), _clocks.c.case_id == sa.bindparam("case_id"))
            .order_by(_clocks.c.policy, _clocks.c.run))
+# The write path's read: the case's clock rows locked, so a tick running at the same time skips them (SKIP LOCKED)
+# instead of recording a breach that this transition is about to overwrite, or waits for it to commit.
+OF_CASE_LOCKED = OF_CASE.with_for_update()
 OF_CASES = (sa.select(_clocks.c.case_id, *(_clocks.c[name] for name in CLOCK_FIELDS))
             .where(_clocks.c.case_type == sa.bindparam("case_type"),
                    _clocks.c.case_id.in_(sa.bindparam("case_ids", expanding=True)))
             .order_by(_clocks.c.case_id, _clocks.c.policy, _clocks.c.run))
 
 
-def of_case(session: Session, case_type: str, case_id: int) -> list[Clock]:
-    return [Clock(*row) for row in session.execute(OF_CASE, {"case_type": case_type, "case_id": case_id})]
+def of_case(session: Session, case_type: str, case_id: int, lock: bool = False) -> list[Clock]:
+    statement = OF_CASE_LOCKED if lock else OF_CASE
+    return [Clock(*row) for row in session.execute(statement, {"case_type": case_type, "case_id": case_id})]
 
 
 def of_cases(session: Session, case_type: str, case_ids: Iterable[int]) -> dict[int, list[Clock]]:
@@ -51,7 +55,7 @@ def on_transition(session: Session, case: Any, *, trigger: str, from_state: str 
     mine = [p for p in policy_store.in_force() if p.case_type == case.case_type]
     if not mine:
         return []
-    before = [] if created else of_case(session, case.case_type, case.id)
+    before = [] if created else of_case(session, case.case_type, case.id, lock=True)
     event = Transitioned(trigger, from_state, to_state, at, data)
     after = on_event(mine, StoredCalendar(session), before, _case_at(case), event)
     return write(session, case.case_type, case.id, getattr(case, "kecamatan_code", None), before, after,

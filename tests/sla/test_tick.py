@@ -89,3 +89,52 @@ def test_the_tick_reads_only_what_is_due(api, travel, any_app):
     assert nothing.clocks == 0
     assert [s.split()[0] for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))] == ["SELECT"]
     assert "next_at <=" in statements[-1] or any("next_at <=" in s for s in statements)
+
+
+@pytest.mark.postgres
+def test_a_tick_skips_the_clocks_of_a_case_in_the_middle_of_a_transition(pg_app, travel):
+    """The transition holds its clocks (FOR UPDATE) from its read to its commit: the tick skips them, and the
+    transition records the breach itself when it stops a clock after its due time; one breach, met late."""
+    from berjasa import demo
+    from berjasa.auth.service import authenticate
+    from berjasa.claims import service as claims
+    from tests.claims.helpers import ClaimsApi
+
+    with pg_app.app_context(), db.new_session() as session:
+        tokens = {u: t for _, u, t in demo.seed(session=session, secret_key=pg_app.config["SECRET_KEY"])}
+    claim = report_many(ClaimsApi(pg_app.test_client(), tokens), travel, 1)[0]
+    travel(wita(2026, 8, 6))  # the decision fell due on 5 Aug; no tick has run
+    locked, go_on, results = threading.Event(), threading.Event(), []
+
+    def transition():
+        from berjasa.sla import clocks
+
+        real = clocks.of_case
+
+        def held(*args, **kwargs):
+            found = real(*args, **kwargs)
+            locked.set()
+            go_on.wait(10)
+            return found
+
+        clocks.of_case = held
+        try:
+            with pg_app.app_context(), db.new_session() as session:
+                with session.begin():
+                    actor = authenticate(session=session, token=tokens["demo-bpjs"])
+                claims.transition(session=session, actor=actor, claim_id=claim["id"], trigger="verify",
+                                  expected_version=1)
+        finally:
+            clocks.of_case = real
+
+    worker = threading.Thread(target=transition)
+    worker.start()
+    assert locked.wait(10)
+    results.append(tick(pg_app, wita(2026, 8, 6)).breached)  # skips the held clock
+    go_on.set()
+    worker.join(10)
+    results.append(tick(pg_app, wita(2026, 8, 6)).breached)
+    assert results == [0, 0]
+    found = rows(pg_app, sa.select(Breach.policy, Breach.met_at, Breach.lateness))
+    assert found == [("claim.bpjs_decision", wita(2026, 8, 6), 12 * 3600.0)]  # due 5 Aug 12:00, met 6 Aug 00:00
+    assert outbox_types(pg_app) == ["sla.breached"]
