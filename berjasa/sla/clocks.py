@@ -100,10 +100,11 @@ def write(session: Session, case_type: str, case_id: int, kecamatan: str | None,
           after: Sequence[Clock], policies: Mapping[str, Policy], now: datetime) -> list[Clock]:
     """Store what changed between a case's clocks `before` and `after`; return `after` with ids."""
     old = {c.id: c for c in before}
-    moved = [Moved(case_type, case_id, kecamatan, old.get(c.id), c) for c in after
-             if c.id is None or c != old[c.id]]
-    stored = {id(m.after): c for m, c in zip(moved, write_moves(session, moved, policies, now), strict=True)}
-    return [stored.get(id(c), c) for c in after]
+    changed = [c.id is None or c != old[c.id] for c in after]
+    written = iter(write_moves(session, [Moved(case_type, case_id, kecamatan, old.get(c.id), c)
+                                         for c, change in zip(after, changed, strict=True) if change],
+                               policies, now))
+    return [next(written) if change else c for c, change in zip(after, changed, strict=True)]
 
 
 def write_moves(session: Session, moves: Sequence[Moved], policies: Mapping[str, Policy],
