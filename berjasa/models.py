@@ -1,5 +1,6 @@
 """Every model, imported once so that Alembic and create_all see the whole schema."""
 
+from berjasa.audit.models import AuditVerification
 from berjasa.auth.models import ApiToken, User
 from berjasa.claims.models import Claim, ClaimHospital, IdempotencyKey
 from berjasa.db import Base
@@ -12,7 +13,7 @@ from berjasa.system.models import Ping
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "CaseActivity", "CaseEvent", "Claim", "ClaimHospital", "ConsumerCursor", "CoveragePeriod",
-    "Enrolment", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "OutboxEvent", "Participant",
-    "Party", "Ping", "PlkkAgreement", "ProcessedMessage", "Timer", "User", "metadata",
+    "ApiToken", "AuditVerification", "CaseActivity", "CaseEvent", "Claim", "ClaimHospital", "ConsumerCursor",
+    "CoveragePeriod", "Enrolment", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "OutboxEvent",
+    "Participant", "Party", "Ping", "PlkkAgreement", "ProcessedMessage", "Timer", "User", "metadata",
 ]
