@@ -37,6 +37,15 @@ class ProblemSchema(ma.Schema):
         metadata={"description": "Reasons per field, e.g. {\"code\": [\"Missing data for required field.\"]}"},
     )
     request_id = ma.fields.String()
+    # A refused transition says where the case stands and what refused it (berjasa.cases.service).
+    state = ma.fields.String(metadata={"description": "the case's current state (403, 409 on a case)"})
+    version = ma.fields.Integer(metadata={"description": "the case's current version (403, 409 on a case)"})
+    code = ma.fields.String(metadata={"description": "what refused a transition: unknown_trigger, "
+                                                     "not_allowed_from_state, guard_failed"})
+    trigger = ma.fields.String()
+    guard = ma.fields.String(metadata={"description": "the guard that refused"})
+    reason = ma.fields.String(metadata={"description": "the guard's reason"})
+    checks = ma.fields.List(ma.fields.String(), metadata={"description": "what is not ready (503 of /readyz)"})
 
 
 class Api(SmorestApi):

@@ -160,7 +160,7 @@ class Imports(MethodView):
 
     @roles_required(Role.CASEWORKER, Role.ADMIN)
     @blp.response(202, ImportBatchSchema)
-    @blp.doc(requestBody={"content": {
+    @blp.doc(requestBody={"required": True, "content": {
         "text/csv": {"schema": {"type": "string"}},
         "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",
                                                                                       "format": "binary"}}}},
