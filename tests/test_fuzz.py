@@ -56,7 +56,7 @@ def test_the_api_survives_the_fuzzer(server, tmp_path):
     command = [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run",
                f"{base_url}/api/openapi.json", "--checks", "all", "--max-examples", str(EXAMPLES),
                "--seed", str(SEED), "--report", "json", "--report-dir", str(tmp_path / "report"), "--no-color"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=1800)
     report = json.loads(next((tmp_path / "report").glob("*.json")).read_text())
     failures = {f"{f['code']} {f['title']}": f["count"] for f in report["failures"]}
     print(f"\nschemathesis {EXAMPLES} examples per operation, seed {SEED}: {report['test_cases']['generated']} "
