@@ -16,7 +16,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from berjasa.time import today_wita
+from berjasa.time import WITA, today_wita
 
 #: The largest id any table holds (PostgreSQL BIGINT; SQLite's INTEGER is 64-bit too).
 MAX_ID = 2**63 - 1
@@ -134,7 +134,7 @@ class Moment(ma.fields.AwareDateTime):
         if not in_window:
             raise ma.ValidationError(f"must be between {self.earliest.date().isoformat()} and "
                                      f"{self.latest.date().isoformat()}")
-        return moment
+        return moment.astimezone(WITA)  # kept and shown in WITA, whatever offset it came with
 
 
 def listing(item: ma.fields.Field, *, max_items: int, min_items: int = 0, **kwargs: Any) -> ma.fields.List:

@@ -129,9 +129,9 @@ def check_query() -> None:
 
 def _declares_query(endpoint: str | None, method: str) -> bool:
     view = current_app.view_functions.get(endpoint or "")
-    handler = getattr(getattr(view, "view_class", None), method.lower(), view)
-    if method == "HEAD" and handler is None:
-        handler = getattr(getattr(view, "view_class", None), "get", None)
-    parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:  # a MethodView answers HEAD with its get
+        view = getattr(view_class, method.lower(), None) or getattr(view_class, "get", None)
+    parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
     return any(p.get("in") in ("query", "querystring") for p in parameters)
 

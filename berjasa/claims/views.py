@@ -32,8 +32,7 @@ class Claims(MethodView):
         """List claims (filters: state, hospital, kecamatan, reported date range, flag, NIK or name); paginated.
         Hospital staff see only their hospital's claims."""
         page = service.list_claims(session=db.session, actor=current_actor(), **args)
-        return jsonify(items=claim_responses(db.session, current_actor(), page.items), page=page.page,
-                       per_page=page.per_page, total=page.total)
+        return _page(page)
 
     @roles_required(*REPORTERS)
     @blp.arguments(ClaimCreateSchema)
@@ -96,5 +95,9 @@ class ParticipantClaims(MethodView):
         """A participant's claims, newest first (paginated)."""
         page = service.list_participant_claims(session=db.session, actor=current_actor(),
                                                participant_id=participant_id, **args)
-        return jsonify(items=claim_responses(db.session, current_actor(), page.items), page=page.page,
-                       per_page=page.per_page, total=page.total)
+        return _page(page)
+
+
+def _page(page):
+    return jsonify(items=claim_responses(db.session, current_actor(), page.items), page=page.page,
+                   per_page=page.per_page, total=page.total)

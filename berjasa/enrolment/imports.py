@@ -29,8 +29,9 @@ from berjasa.transaction import unit_of_work
 from workflows.enrolment import OPEN_STATES, EnrolmentState
 
 CHUNK = 10000
-#: A chunk is at most CHUNK rows and about 1% of the file (at least MIN_CHUNK rows), so progress moves by 1%.
-MIN_CHUNK = 500
+#: A chunk is at most CHUNK rows and at most 1% of the file (at least MIN_CHUNK rows, a fraction of a second),
+#: so the progress bar moves at least every 1% or so often.
+MIN_CHUNK = 100
 Progress = Callable[[ImportBatch], None]
 
 
@@ -105,7 +106,7 @@ def run_import(*, session: Session, batch_id: int, actor: Actor, progress: Progr
 
 
 def chunk_size(total: int) -> int:
-    """Rows per chunk (one transaction each): about 1% of the file, MIN_CHUNK to CHUNK rows."""
+    """Rows per chunk (one transaction each): at most 1% of the file, MIN_CHUNK to CHUNK rows."""
     return min(CHUNK, max(MIN_CHUNK, total // 100))
 
 

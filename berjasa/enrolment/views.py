@@ -45,6 +45,11 @@ def _shown(enrolment):
     return enrolment_response(enrolment, current_actor())
 
 
+def _page(page):
+    return _json({"items": [_shown(e) for e in page.items], "page": page.page, "per_page": page.per_page,
+                  "total": page.total})
+
+
 @blp.route("/enrolments")
 class Enrolments(MethodView):
     @roles_required(*READERS)
@@ -53,8 +58,7 @@ class Enrolments(MethodView):
     def get(self, args):
         """List enrolments by state, kecamatan, cohort or import batch (paginated)."""
         page = service.list_enrolments(session=db.session, **args)
-        return _json({"items": [_shown(e) for e in page.items], "page": page.page, "per_page": page.per_page,
-                      "total": page.total})
+        return _page(page)
 
     @roles_required(Role.CASEWORKER, Role.ADMIN)
     @blp.arguments(EnrolmentCreateSchema)
@@ -113,8 +117,7 @@ class ParticipantEnrolments(MethodView):
     def get(self, args, participant_id):
         """A participant's enrolments, oldest first (paginated)."""
         page = service.list_enrolments(session=db.session, participant_id=participant_id, **args)
-        return _json({"items": [_shown(e) for e in page.items], "page": page.page, "per_page": page.per_page,
-                      "total": page.total})
+        return _page(page)
 
 
 @blp.route("/participants/<id:participant_id>/coverage")

@@ -79,3 +79,14 @@ def test_a_reopened_claim_keeps_its_verification_and_care(api):
     claim = api.complete(claim)
     claim = api.act(claim, "submit_documents", "demo-primaya", {"documents": []})
     assert claim["state"] == "under_review"
+
+
+def test_times_sent_with_another_offset_come_back_in_wita(api):
+    api.active(1)
+    claim = api.report(1, accident_at="2026-03-01T01:30:00Z")
+    assert claim["accident_at"] == "2026-03-01T09:30:00+08:00"
+    claim = api.admit(claim, at="2026-03-01T02:15:00+00:00")
+    assert claim["care"]["admit"]["admitted_at"] == "2026-03-01T10:15:00+08:00"
+    history = api.call("get", f"/claims/{claim['id']}/history").get_json()
+    assert history[-1]["data"]["admitted_at"] == "2026-03-01T10:15:00+08:00"
+    assert all(event["at"].endswith("+08:00") for event in history)

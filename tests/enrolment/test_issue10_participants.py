@@ -69,3 +69,11 @@ def test_past_imports_are_listed_newest_first_in_wita(api, app):
                                                                                (1, "f1.csv", "queued")]
     assert listed["total"] == 2 and all(b["created_at"].endswith("+08:00") for b in listed["items"])
     assert api.call("get", "/enrolments/imports/1").get_json()["created_at"].endswith("+08:00")
+
+
+@pytest.mark.parametrize(("total", "rows"), [(0, 100), (1_000, 100), (45_685, 456), (1_000_000, 10_000),
+                                             (5_000_000, 10_000)])
+def test_an_import_moves_on_by_at_most_one_percent_at_a_time(total, rows):
+    from berjasa.enrolment.imports import chunk_size
+
+    assert chunk_size(total) == rows
