@@ -70,7 +70,7 @@ CASES = [
     ("demo-caseworker", "post", "/participants", person(1, has_disability="yes"), 422, "has_disability"),
     # unknown query parameters are named
     ("demo-caseworker", "get", "/enrolments?participant_id=1", None, 422, "query.participant_id"),
-    ("demo-caseworker", "get", "/claims?overdue=true", None, 422, "query.overdue"),
+    ("demo-caseworker", "get", "/claims?colour=red", None, 422, "query.colour"),
     ("demo-caseworker", "get", "/claims/1?verbose=1", None, 422, "query.verbose"),
     # an invalid NIK is not "not covered"
     ("demo-caseworker", "post", "/coverage/lookup", {"nik": "7371", "on": "2026-03-01"}, 422, "nik"),
