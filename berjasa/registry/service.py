@@ -78,8 +78,7 @@ def correct_participant(*, session: Session, actor: Actor, participant_id: int, 
         for name in changes:
             setattr(person, _column(name), asked[name])
         if changes:
-            person.review_flags = review_flags(parse_nik(person.nik), birth_date=person.birth_date, sex=person.sex) \
-                if _valid_nik(person.nik) else list(person.review_flags or [])
+            person.review_flags = _flags_again(person)
             person.updated_at = utcnow()
             session.flush()
             _audit(session, actor, person, changes, data["reason"])
@@ -105,12 +104,13 @@ def _plain(value: Any) -> Any:
     return getattr(value, "value", value.isoformat() if hasattr(value, "isoformat") else value)
 
 
-def _valid_nik(nik: str) -> bool:
+def _flags_again(person: Participant) -> list[str]:
+    """The review flags for the corrected birth date and sex (kept as they were if the NIK does not parse)."""
     try:
-        parse_nik(nik)
+        info = parse_nik(person.nik)
     except NikError:
-        return False
-    return True
+        return list(person.review_flags or [])
+    return review_flags(info, birth_date=person.birth_date, sex=person.sex)
 
 
 def participant_history(*, session: Session, participant_id: int) -> list[CaseEvent]:
