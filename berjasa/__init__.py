@@ -36,7 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, api: Any) -> None:
+    from berjasa.audit.views import blp as audit
     from berjasa.auth.views import blp as me
+    from berjasa.auth.views import users
     from berjasa.calendar.views import blp as calendar
     from berjasa.cases.views import blp as workflows
     from berjasa.claims.views import blp as claims
@@ -47,7 +49,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from berjasa.system.views import blp as system
 
     app.register_blueprint(system)
-    for blueprint in (me, hospitals, registry, workflows, enrolments, claims, sla, calendar):
+    for blueprint in (me, users, hospitals, registry, workflows, enrolments, claims, audit, sla, calendar):
         api.register_blueprint(blueprint)
 
 

@@ -92,7 +92,9 @@ def import_group() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as", "username", default="dtsen-import", show_default=True,
               help="The user the enrolments are created by (a system actor if no such user).")
-def import_dtsen(path: str, username: str) -> None:
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, writable=True),
+              help="Write the refused rows (line, column, reason) to this CSV file.")
+def import_dtsen(path: str, username: str, errors_path: str | None) -> None:
     """Import a DTSEN CSV now, with a progress bar; print the counts and where the row errors are."""
     from pathlib import Path
 
@@ -116,8 +118,12 @@ def import_dtsen(path: str, username: str) -> None:
             batch = imports.run_import(session=session, batch_id=batch.id, actor=actor, progress=advance)
     click.echo(f"import {batch.id}: {batch.total} rows, {batch.created} created, {batch.updated} updated, "
                f"{batch.unchanged} unchanged, {batch.rejected} rejected")
-    if batch.rejected:
-        click.echo(f"row errors: GET /api/v1/enrolments/imports/{batch.id}/errors.csv")
+    if errors_path:
+        with db.new_session() as session, open(errors_path, "w", newline="", encoding="utf-8") as out:
+            imports.write_errors(imports.row_errors(session=session, batch_id=batch.id), out)
+        click.echo(f"row errors: {errors_path} ({batch.rejected} rows)")
+    elif batch.rejected:
+        click.echo(f"row errors: GET /api/v1/enrolments/imports/{batch.id}/errors.csv (or --errors FILE)")
 
 
 @click.group("db", help="Database schema.")

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, g, request
 
-NIK_PATTERN = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{2})(?!\d)")
+# A NIK is 16 digits standing alone: not part of a longer run of letters and digits, such as a request id or
+# an event id (uuid4 hex), whose digits are not a NIK and must stay as they are to be found again.
+NIK_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{2})(?![0-9A-Za-z])")
 TOKEN_PATTERN = re.compile(r"\b(bj_[A-Za-z]*_?)[A-Za-z0-9_-]{8,}")
 BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)\S+")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

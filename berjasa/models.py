@@ -1,5 +1,6 @@
 """Every model, imported once so that Alembic and create_all see the whole schema."""
 
+from berjasa.audit.models import AuditVerification
 from berjasa.auth.models import ApiToken, User
 from berjasa.calendar.models import CalendarChange, CalendarOverride
 from berjasa.claims.models import Claim, ClaimHospital, IdempotencyKey
@@ -14,8 +15,8 @@ from berjasa.system.models import Ping
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "Breach", "CalendarChange", "CalendarOverride", "CaseActivity", "CaseEvent", "Claim",
-    "ClaimHospital", "ClockRow", "ConsumerCursor", "CoveragePeriod", "Enrolment", "IdempotencyKey", "ImportBatch",
-    "ImportRowError", "Kecamatan", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement",
+    "ApiToken", "AuditVerification", "Breach", "CalendarChange", "CalendarOverride", "CaseActivity", "CaseEvent",
+    "Claim", "ClaimHospital", "ClockRow", "ConsumerCursor", "CoveragePeriod", "Enrolment", "IdempotencyKey",
+    "ImportBatch", "ImportRowError", "Kecamatan", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement",
     "ProcessedMessage", "Timer", "User", "metadata",
 ]

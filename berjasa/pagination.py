@@ -9,10 +9,15 @@ import marshmallow as ma
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from berjasa import fields as f
+
+#: Pages beyond this are refused (a million pages of 500 is far more than any table here holds).
+MAX_PAGE = 1_000_000
+
 
 class PageArgs(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
+    page = f.Integer(strict=False, minimum=1, maximum=MAX_PAGE, load_default=1)
+    per_page = f.Integer(strict=False, minimum=1, maximum=500, load_default=50)
 
 
 @dataclass

@@ -1,5 +1,8 @@
 import json
 import logging
+import random
+import re
+import uuid
 
 from berjasa.logs import JsonFormatter, mask_nik, redact
 from tests.conftest import bearer
@@ -49,3 +52,14 @@ def test_json_format(client, caplog):
     assert entry["request_id"] == "json-1"
     assert entry["method"] == "GET" and entry["path"] == "/healthz" and entry["status"] == 200
     assert entry["level"] == "INFO" and entry["time"].endswith("+00:00")
+
+
+def test_the_nik_mask_leaves_request_and_event_ids_alone():
+    rng = random.Random(10)
+    ids = [uuid.UUID(int=rng.getrandbits(128), version=4).hex for _ in range(20_000)]
+    nik_shaped = [i for i in ids if re.search(r"(?<!\d)\d{16}(?!\d)", i)]
+    assert len(nik_shaped) > 20  # ids the old mask rewrote (about 0.2% of request ids in the logs)
+    line = " ".join(f"id={i} event {i}" for i in ids)
+    assert redact(line) == line
+    assert redact('nik=7371014501900001, /participants/7371014501900001 "7371014501900001" x_7371014501900001') \
+        == 'nik=7371**********01, /participants/7371**********01 "7371**********01" x_7371**********01'

@@ -27,6 +27,16 @@ def ping(nonce: str) -> None:
         record_ping(session=session, nonce=nonce, handled_by=f"{socket.gethostname()}:{os.getpid()}")
 
 
+def record_pong(session: Session, event: Event) -> None:
+    """A ping that came through the outbox (`berjasa ping` in the embedded mode): record it like `ping`."""
+    from berjasa.system.service import record_ping
+
+    record_ping(session=session, nonce=event.payload["nonce"], handled_by=f"{socket.gethostname()}:{os.getpid()}")
+
+
+pong = consumer("pong", queue="default", transactional=False, max_retries=5)(record_pong)
+
+
 @dramatiq.actor(queue_name="scheduler", max_retries=0, time_limit=120_000)
 def tick() -> None:
     """The scheduler's heartbeat: the timers and the SLA clocks that fell due (each once, even with two
@@ -69,3 +79,14 @@ def run_dtsen_import(session: Session, event: Event) -> None:
 
 dtsen_import = consumer("dtsen_import", queue="imports", transactional=False, time_limit=3_600_000,
                         max_retries=3)(run_dtsen_import)
+
+
+def run_audit_verification(session: Session, event: Event) -> None:
+    """Run a requested audit check (it commits its own progress; a rerun after a crash starts over)."""
+    from berjasa.audit.service import run_verification
+
+    run_verification(session=session, verification_id=event.payload["verification_id"])
+
+
+audit_verification = consumer("audit_verification", queue="audit", transactional=False, time_limit=3_600_000,
+                              max_retries=3)(run_audit_verification)

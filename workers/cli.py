@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import sys
@@ -12,7 +13,7 @@ import uuid
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, ScriptInfo, pass_script_info
+from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, routes_command, shell_command
 
 from berjasa import create_app
 from berjasa.config import ConfigError
@@ -28,7 +29,16 @@ def _make_app() -> Flask:
 
 
 cli = FlaskGroup(name="berjasa", create_app=_make_app, load_dotenv=False, set_debug_flag=False,
+                 add_default_commands=False, add_version_option=False,
                  help="Berjasa: case management for Makassar Berjasa.")
+cli = click.version_option(package_name="berjasa", prog_name="berjasa", message="%(prog)s %(version)s")(cli)
+for _param in cli.params:
+    if _param.name in ("env_file", "app", "debug"):  # Flask's own options: they work, but are not Berjasa's
+        _param.hidden = True
+for _command in (shell_command, routes_command):  # Flask's `shell` and `routes` stay at hand, unlisted
+    _hidden = copy.copy(_command)
+    _hidden.hidden = True
+    cli.add_command(_hidden)
 
 
 def main() -> None:
@@ -152,31 +162,36 @@ def _redis_nudge_wait(app: Flask, stopping):
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for a worker.")
 @pass_script_info
 def ping(info: ScriptInfo, timeout: float) -> None:
-    """Send a ping through the broker and wait until a worker has recorded it."""
+    """Check that a worker handles messages: through Redis to `berjasa worker` (production), or through the
+    database's outbox to the worker threads of the running `berjasa serve` (embedded)."""
     from berjasa.db import db
-    from berjasa.system.service import find_ping
-    from workers import actors, embedded
+    from berjasa.system.service import find_ping, request_ping
+    from workers import actors
 
     app = info.load_app()
     ensure_schema(app)
-    runtime = None if app.config["BROKER_URL"] else embedded.start(app, threads=1)
     nonce = uuid.uuid4().hex
     started = time.perf_counter()
-    try:
-        with app.app_context():
+    with app.app_context():
+        if app.config["BROKER_URL"]:
             actors.ping.send(nonce)
-            while time.perf_counter() - started < timeout:
-                with db.new_session() as session:
-                    record = find_ping(session=session, nonce=nonce)
-                if record is not None:
-                    elapsed = (time.perf_counter() - started) * 1000
-                    click.echo(f"pong from {record.handled_by} in {elapsed:.0f} ms")
-                    return
-                time.sleep(0.05)
-    finally:
-        if runtime is not None:
-            runtime.stop()
-    raise click.ClickException(f"no worker handled the ping within {timeout:g}s")
+        else:
+            # The embedded worker lives inside `berjasa serve`: ask it through the shared database, and never
+            # start a worker here (it would take over every unfinished event of the server's).
+            with db.new_session() as session:
+                request_ping(session=session, nonce=nonce)
+        while time.perf_counter() - started < timeout:
+            with db.new_session() as session:
+                record = find_ping(session=session, nonce=nonce)
+            if record is not None:
+                elapsed = (time.perf_counter() - started) * 1000
+                click.echo(f"pong from {record.handled_by} in {elapsed:.0f} ms")
+                return
+            time.sleep(0.05)
+    if app.config["BROKER_URL"]:
+        raise click.ClickException(f"no worker handled the ping within {timeout:g}s")
+    raise click.ClickException(f"no worker handled the ping within {timeout:g}s: in the embedded mode the worker "
+                               "runs inside `berjasa serve`; is it running on this database?")
 
 
 def _require_broker(app: Flask) -> None:

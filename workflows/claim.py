@@ -108,7 +108,10 @@ def plkk_valid(_case: Any, _data: Mapping[str, Any], facts: ClaimFacts) -> str |
 
 
 def documents_complete(case: Any, data: Mapping[str, Any], _facts: ClaimFacts) -> str | None:
-    missing = sorted(set(required_documents(case)) - set(data.get("documents", ())))
+    """The checklist, and whatever BPJS asked for, is complete with what was handed in before and now."""
+    handed_in = set(getattr(case, "documents", None) or ()) | set(data.get("documents", ()))
+    needed = set(required_documents(case)) | set(getattr(case, "missing_documents", None) or ())
+    missing = sorted(needed - handed_in)
     return f"missing documents: {', '.join(missing)}" if missing else None
 
 
@@ -134,7 +137,9 @@ WORKFLOW = register(Workflow(
     states=ClaimState,
     initial=S.reported,
     transitions=[
-        transition("verify", S.reported, S.verified, [R.BPJS_OFFICER], guards=["covered", "within_expiry"]),
+        # a claim reopened after BPJS verified it keeps its verification: no second verify
+        transition("verify", S.reported, S.verified, [R.BPJS_OFFICER],
+                   guards=["not_verified_yet", "covered", "within_expiry"]),
         transition("verify", S.hospital_care, S.hospital_care, [R.BPJS_OFFICER],
                    guards=["not_verified_yet", "covered", "within_expiry"]),
         transition("admit", [S.reported, S.verified], S.hospital_care, [R.HOSPITAL_STAFF, R.CASEWORKER],

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from berjasa.auth.models import ApiToken, User
-from berjasa.db import utcnow
+from berjasa.db import read_only, utcnow
 from berjasa.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from berjasa.pagination import Page, paginate
 from berjasa.parties.models import Party, PartyKind
 from berjasa.transaction import unit_of_work
 from workflows.roles import Role
@@ -124,6 +125,17 @@ def authenticate(*, session: Session, token: str) -> Actor:
         raise Unauthorized("The bearer token is unknown or revoked")
     user_id, username, role, party_id, kind, code = row
     return Actor(user_id, username, role, party_id, kind.value, code)
+
+
+def list_users(*, session: Session, page: int, per_page: int) -> tuple[Page, dict[int, int]]:
+    """A page of users by username, and how many live (not revoked) tokens each has."""
+    with read_only(session):
+        found = paginate(session, sa.select(User).order_by(User.username), page=page, per_page=per_page)
+        live = dict(session.execute(
+            sa.select(ApiToken.user_id, sa.func.count()).where(ApiToken.user_id.in_([u.id for u in found.items]),
+                                                               ApiToken.revoked_at.is_(None))
+            .group_by(ApiToken.user_id)).tuples().all())
+    return found, live
 
 
 def actor_for(*, session: Session, username: str) -> Actor:

@@ -1,26 +1,22 @@
-import marshmallow as ma
-from marshmallow import validate
+from datetime import date
 
+import marshmallow as ma
+
+from berjasa import fields as f
 from workflows.calendar import DayKind
 
 
 class YearArgs(ma.Schema):
-    year = ma.fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = f.Integer(minimum=2000, maximum=2100, strict=False, required=True)
 
 
 class OverrideCreateSchema(ma.Schema):
-    day = ma.fields.Date(required=True)
+    day = f.Day(required=True, earliest=date(2000, 1, 1))
     kind = ma.fields.Enum(DayKind, by_value=True, required=True, metadata={
         "description": "holiday, cuti_bersama, or working_day (a weekday declared working)"})
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200),
-                            metadata={"example": "Hari Jadi Kota Makassar"})
-    source = ma.fields.String(required=True, validate=validate.Length(min=1, max=200),
-                              metadata={"example": "SK Wali Kota Makassar No. 100/2026"})
-
-    @ma.validates("day")
-    def _plausible(self, value, **_kwargs):
-        if not 2000 <= value.year <= 2100:
-            raise ma.ValidationError("must be between 2000 and 2100")
+    name = f.Text(min_length=1, max_length=200, required=True, metadata={"example": "Hari Jadi Kota Makassar"})
+    source = f.Text(min_length=1, max_length=200, required=True,
+                    metadata={"example": "SK Wali Kota Makassar No. 100/2026"})
 
 
 class OverrideSchema(ma.Schema):

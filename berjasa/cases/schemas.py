@@ -2,14 +2,17 @@
 
 import marshmallow as ma
 
+from berjasa import fields as f
 from berjasa.time import WITA
 
 
 class TransitionRequestSchema(ma.Schema):
-    trigger = ma.fields.String(required=True, metadata={"example": "verify"})
-    expected_version = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
-    data = ma.fields.Dict(keys=ma.fields.String(), load_default=dict, metadata={"description": "per trigger"})
-    reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
+    trigger = f.Text(max_length=64, required=True, metadata={"example": "verify"})
+    expected_version = f.Integer(minimum=1, required=True)
+    data = ma.fields.Dict(keys=f.Text(max_length=64), load_default=dict,
+                          metadata={"description": "per trigger: see GET /api/v1/workflows (each trigger's "
+                                                   "data_schema)"})
+    reason = f.Text(max_length=2000, load_default=None, allow_none=True)
 
 
 class CaseEventSchema(ma.Schema):
@@ -45,6 +48,8 @@ class WorkflowTransitionSchema(ma.Schema):
     roles = ma.fields.List(ma.fields.String())
     guards = ma.fields.List(ma.fields.String())
     schema = ma.fields.String(allow_none=True, metadata={"description": "the name of the data schema; null = no data"})
+    data_schema = ma.fields.Dict(allow_none=True, metadata={
+        "description": "the trigger's `data` as a JSON Schema (fields, types, bounds, required); null = no data"})
 
 
 class WorkflowSchema(ma.Schema):

@@ -6,6 +6,7 @@ transition table and, if it takes data or changes more than the state, one `Trig
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -87,10 +88,27 @@ class Triggers:
     def __getitem__(self, name: str) -> Trigger:
         return self._specs[name]
 
+    def data_schemas(self) -> dict[str, dict[str, Any] | None]:
+        """Each trigger's `data` as a JSON Schema (fields, types, bounds, required); None = no data."""
+        return {name: json_schema(spec.schema) if spec.schema else None for name, spec in self._specs.items()}
+
     def schema_names(self) -> dict[str, str | None]:
         """Each trigger's data schema by name: `ClaimRejectionSchema` -> "claim_rejection"; None = no data."""
         return {name: _snake(spec.schema.__name__.removesuffix("Schema")) if spec.schema else None
                 for name, spec in self._specs.items()}
+
+
+@functools.cache
+def json_schema(schema: type[ma.Schema]) -> dict[str, Any]:
+    """A marshmallow schema as a JSON Schema (apispec's converter, nested schemas inlined)."""
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
+    plugin = MarshmallowPlugin(schema_name_resolver=lambda _schema: None)
+    APISpec("data", "1", "3.0.3", plugins=[plugin])
+    converted = plugin.converter.schema2jsonschema(schema)
+    converted["additionalProperties"] = False  # unknown fields are refused
+    return converted
 
 
 def _snake(name: str) -> str:

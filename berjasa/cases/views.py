@@ -21,13 +21,15 @@ class Workflows(MethodView):
 def _described(workflow) -> dict:
     described = workflow.describe()
     table = TABLES.get(workflow.name)
-    schemas = table.schema_names() if table else {}
+    names = table.schema_names() if table else {}
+    data = table.data_schemas() if table else {}
     for row in described["transitions"]:
-        row["schema"] = schemas.get(row["trigger"])
+        row["schema"] = names.get(row["trigger"])
+        row["data_schema"] = data.get(row["trigger"])
     return described
 
 
-@blp.route("/workflows/<string:name>/diagram")
+@blp.route("/workflows/<text:name>/diagram")
 class Diagram(MethodView):
     @blp.response(200, content_type="text/plain", description="mermaid stateDiagram-v2")
     def get(self, name):

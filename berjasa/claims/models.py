@@ -59,6 +59,10 @@ class Claim(CaseMixin, Base):
     verified: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     referred: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     care: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The stage-II documents handed in so far (the union of every submit_documents), and those BPJS asked for
+    # (request_documents) and has not had yet. NULL on rows older than these columns: none.
+    documents: Mapped[list[str] | None] = mapped_column(sa.JSON, default=list)
+    missing_documents: Mapped[list[str] | None] = mapped_column(sa.JSON, default=list)
     approved_total: Mapped[int | None] = mapped_column(sa.BigInteger)
     paid_total: Mapped[int | None] = mapped_column(sa.BigInteger)
     # The registered person's name, read with the row (responses show it; an unknown NIK has none). A flush

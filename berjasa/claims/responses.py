@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from berjasa.auth.service import Actor
 from berjasa.claims.models import FLAGS, Claim
-from berjasa.claims.scope import may_act
+from berjasa.claims.scope import duplicates_seen_by, may_act
 from berjasa.parties.service import party_codes
 from berjasa.registry.service import shown_nik
 from berjasa.sla.responses import clock_responses
@@ -23,8 +23,9 @@ def claim_responses(session: Session, actor: Actor, claims: Iterable[Claim],
                     clocks: Mapping[int, list[Clock]]) -> list[dict[str, Any]]:
     claims = list(claims)
     codes = party_codes(session, {c.hospital_id for c in claims} | {c.reporting_party_id for c in claims})
-    return [_response(claim, actor, codes) | {"clocks": clock_responses(session, clocks.get(claim.id, ()))}
-            for claim in claims]
+    duplicates = duplicates_seen_by(session, actor, claims)
+    return [_response(claim, actor, codes, claim.id in duplicates)
+            | {"clocks": clock_responses(session, clocks.get(claim.id, ()))} for claim in claims]
 
 
 def claim_response(session: Session, actor: Actor, claim: Claim, clocks: list[Clock]) -> dict[str, Any]:
@@ -37,7 +38,8 @@ def allowed_triggers(actor: Actor, claim: Claim) -> list[str]:
     return claim.workflow.allowed_triggers(claim, actor.role) if may_act(actor, claim) else []
 
 
-def _response(claim: Claim, actor: Actor, codes: dict[int, str]) -> dict[str, Any]:
+def _response(claim: Claim, actor: Actor, codes: dict[int, str], duplicate: bool) -> dict[str, Any]:
+    hospital = actor.role is Role.HOSPITAL_STAFF
     return {
         "id": claim.id,
         "state": claim.state.value,
@@ -46,9 +48,10 @@ def _response(claim: Claim, actor: Actor, codes: dict[int, str]) -> dict[str, An
         "updated_at": wita_iso(claim.updated_at),
         "allowed_triggers": allowed_triggers(actor, claim),
         # a hospital reported or treats this person: it has the NIK on its own admission records
-        "nik": claim.nik if actor.role is Role.HOSPITAL_STAFF else shown_nik(claim.nik, actor),
+        "nik": claim.nik if hospital else shown_nik(claim.nik, actor),
         "participant_id": claim.participant_id,
-        "participant_name": claim.participant_name,
+        # the registry's name for the NIK: not for hospitals, or a report would look up who holds any NIK
+        "participant_name": None if hospital else claim.participant_name,
         "accident_at": wita_iso(claim.accident_at),
         "place": claim.place,
         "accident_type": claim.accident_type.value,
@@ -59,10 +62,12 @@ def _response(claim: Claim, actor: Actor, codes: dict[int, str]) -> dict[str, An
         "reported_by": claim.reported_by,
         "reporting_party": codes.get(claim.reporting_party_id),
         "hospital": codes.get(claim.hospital_id),
-        "flags": {flag: getattr(claim, flag) for flag in FLAGS},
+        "flags": {**{flag: getattr(claim, flag) for flag in FLAGS}, "possible_duplicate": duplicate},
         "verified": claim.verified,
         "referred": claim.referred,
         "care": claim.care,
+        "documents": list(claim.documents or []),
+        "missing_documents": list(claim.missing_documents or []),
         "approved_total": claim.approved_total,
         "paid_total": claim.paid_total,
     }

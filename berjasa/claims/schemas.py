@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from berjasa import fields as f
 from berjasa.cases.schemas import CaseFieldsSchema
 from berjasa.claims.models import FLAGS, AccidentType
 from berjasa.pagination import PageArgs, page_schema
@@ -13,29 +14,20 @@ OUTCOMES = ["recovered", "partial_disability_anatomical", "partial_disability_fu
 DOCUMENTS = ["kpj_card", "ktp", "doctor_statement", "treatment_receipts", "transport_receipts",
              "chronology_with_witnesses", "police_report", "referral_letter"]
 BENEFIT_LINES = ["medical", "transport", "stmb", "disability", "death", "funeral"]
-RUPIAH = validate.Range(min=0, max=10**12)
-
-
-class AwareDateTime(ma.fields.AwareDateTime):
-    """An ISO 8601 time that must carry its offset (WITA is +08:00)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.error_messages["invalid_awareness"] = "must include a UTC offset, e.g. 2026-03-01T09:30:00+08:00"
+PHONE = validate.Regexp(r"^\+?[0-9 -]{8,20}$", error="8-16 digits")
 
 
 class ClaimCreateSchema(ma.Schema):
-    nik = ma.fields.String(required=True, metadata={"example": "7371091705900001"})
-    accident_at = AwareDateTime(required=True)
-    place = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    nik = f.Text(max_length=32, required=True, metadata={"example": "7371091705900001"})
+    accident_at = f.Moment(required=True, metadata={"description": "with its offset; not before 1970"})
+    place = f.Text(min_length=1, max_length=300, required=True)
     accident_type = ma.fields.Enum(AccidentType, required=True)
-    chronology = ma.fields.String(required=True, validate=validate.Length(min=1, max=10_000))
-    injury = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
-    reporter_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    reporter_phone = ma.fields.String(required=True, validate=validate.Regexp(r"^\+?[0-9 -]{8,20}$",
-                                                                              error="8-16 digits"))
-    hospital = ma.fields.String(load_default=None, allow_none=True,
-                                metadata={"description": "hospital code, if known (hospital staff: their own)"})
+    chronology = f.Text(min_length=1, max_length=10_000, required=True)
+    injury = f.Text(min_length=1, max_length=500, required=True)
+    reporter_name = f.Text(min_length=1, max_length=200, required=True)
+    reporter_phone = f.Text(max_length=20, required=True, validate=PHONE)
+    hospital = f.Text(max_length=32, load_default=None, allow_none=True,
+                      metadata={"description": "hospital code, if known (hospital staff: their own)"})
 
 
 class ClaimSchema(CaseFieldsSchema):
@@ -59,6 +51,9 @@ class ClaimSchema(CaseFieldsSchema):
     verified = ma.fields.Boolean()
     referred = ma.fields.Boolean()
     care = ma.fields.Dict()
+    documents = ma.fields.List(ma.fields.String(), metadata={"description": "stage-II documents handed in so far"})
+    missing_documents = ma.fields.List(ma.fields.String(), metadata={
+        "description": "what BPJS asked for (request_documents) and has not had yet"})
     approved_total = ma.fields.Integer(allow_none=True)
     paid_total = ma.fields.Integer(allow_none=True)
     clocks = ma.fields.List(ma.fields.Nested(ClockSchema), metadata={"description": "its SLA clocks, every run"})
@@ -66,14 +61,14 @@ class ClaimSchema(CaseFieldsSchema):
 
 class ClaimListArgs(PageArgs):
     state = ma.fields.Enum(ClaimState)
-    hospital = ma.fields.String()
-    kecamatan = ma.fields.String(validate=validate.OneOf(KECAMATAN_CODES))
-    reported_from = ma.fields.Date()
-    reported_to = ma.fields.Date()
-    flag = ma.fields.String(validate=validate.OneOf(list(FLAGS)))
-    q = ma.fields.String(validate=validate.Length(min=2), metadata={"description": "a NIK, or part of a name"})
-    overdue = ma.fields.Boolean(metadata={"description": "true: only claims with an SLA clock past its due time"})
-    due_before = ma.fields.AwareDateTime(metadata={"description": "only claims with an open clock due before this"})
+    hospital = f.Text(max_length=32)
+    kecamatan = f.Text(max_length=2, validate=validate.OneOf(KECAMATAN_CODES))
+    reported_from = f.Day(earliest=f.EVENTS_FROM)
+    reported_to = f.Day(earliest=f.EVENTS_FROM)
+    flag = f.Text(max_length=32, validate=validate.OneOf(list(FLAGS)))
+    q = f.Text(min_length=2, max_length=200, metadata={"description": "a NIK, or part of a name"})
+    overdue = f.QueryBoolean(metadata={"description": "true: only claims with an SLA clock past its due time"})
+    due_before = f.Moment(metadata={"description": "only claims with an open clock due before this"})
 
 
 ClaimPageSchema = page_schema(ClaimSchema, "ClaimPage")
@@ -81,62 +76,66 @@ ClaimPageSchema = page_schema(ClaimSchema, "ClaimPage")
 
 # Data of the transitions.
 class AdmissionSchema(ma.Schema):
-    hospital = ma.fields.String(required=True)
-    admitted_at = AwareDateTime(required=True)
-    care = ma.fields.String(required=True, validate=validate.OneOf(["inpatient", "outpatient"]))
+    hospital = f.Text(max_length=32, required=True, metadata={"description": "the admitting hospital's code"})
+    admitted_at = f.Moment(required=True)
+    care = f.Text(max_length=16, required=True, validate=validate.OneOf(["inpatient", "outpatient"]))
 
 
 class ReferralSchema(ma.Schema):
-    hospital = ma.fields.String(required=True, metadata={"description": "the receiving hospital"})
-    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
-    referred_at = AwareDateTime(load_default=None)
+    hospital = f.Text(max_length=32, required=True, metadata={"description": "the receiving hospital's code"})
+    reason = f.Text(min_length=1, max_length=1000, required=True)
+    referred_at = f.Moment(load_default=None, metadata={"description": "default: now"})
 
 
 class CareUpdateSchema(ma.Schema):
-    note = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                            metadata={"example": "stable; physiotherapy started"})
-    expected_discharge = ma.fields.Date(load_default=None, allow_none=True)
+    note = f.Text(min_length=1, max_length=2000, required=True, metadata={"example": "stable; physiotherapy started"})
+    expected_discharge = f.Day(load_default=None, allow_none=True, earliest=f.EVENTS_FROM)
 
 
 class TreatmentSchema(ma.Schema):
-    doctor_statement_at = AwareDateTime(required=True)
-    outcome = ma.fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    discharged_at = AwareDateTime(required=True)
-    medical_cost = ma.fields.Integer(required=True, strict=True, validate=RUPIAH)
+    doctor_statement_at = f.Moment(required=True)
+    outcome = f.Text(max_length=32, required=True, validate=validate.OneOf(OUTCOMES))
+    discharged_at = f.Moment(required=True)
+    medical_cost = f.Money(required=True)
 
 
 class DocumentsSchema(ma.Schema):
-    documents = ma.fields.List(ma.fields.String(validate=validate.OneOf(DOCUMENTS)), required=True)
+    documents = f.listing(f.Text(max_length=32, validate=validate.OneOf(DOCUMENTS)), max_items=len(DOCUMENTS) * 2,
+                          required=True, metadata={
+                              "description": "documents handed in now; with those handed in before they must "
+                                             "complete the checklist (after request_documents: just the missing)"})
 
 
 class DocumentRequestSchema(ma.Schema):
-    missing = ma.fields.List(ma.fields.String(validate=validate.OneOf(DOCUMENTS)), required=True,
-                             validate=validate.Length(min=1))
-    note = ma.fields.String(load_default=None, allow_none=True)
+    missing = f.listing(f.Text(max_length=32, validate=validate.OneOf(DOCUMENTS)), min_items=1,
+                        max_items=len(DOCUMENTS) * 2, required=True)
+    note = f.Text(max_length=1000, load_default=None, allow_none=True)
 
 
 class ApprovalSchema(ma.Schema):
-    benefits = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf(BENEFIT_LINES)),
-                              values=ma.fields.Integer(strict=True, validate=RUPIAH), required=True,
-                              validate=validate.Length(min=1))
+    benefits = ma.fields.Dict(keys=f.Text(max_length=16, validate=validate.OneOf(BENEFIT_LINES)),
+                              values=f.Money(), required=True, validate=validate.Length(min=1),
+                              metadata={"description": "rupiah per benefit line"})
 
 
 class PaymentLineSchema(ma.Schema):
-    line = ma.fields.String(required=True, validate=validate.OneOf(BENEFIT_LINES))
-    payee = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    amount = ma.fields.Integer(required=True, strict=True, validate=RUPIAH)
-    reference = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    line = f.Text(max_length=16, required=True, validate=validate.OneOf(BENEFIT_LINES))
+    payee = f.Text(min_length=1, max_length=200, required=True)
+    amount = f.Money(required=True)
+    reference = f.Text(min_length=1, max_length=100, required=True)
 
 
 class PaymentSchema(ma.Schema):
-    payments = ma.fields.List(ma.fields.Nested(PaymentLineSchema), required=True, validate=validate.Length(min=1))
+    payments = f.listing(ma.fields.Nested(PaymentLineSchema), min_items=1, max_items=50, required=True)
+
+
+REJECTION_CODES = ["not_work_accident", "not_covered", "claim_expired", "duplicate", "incomplete_documents", "other"]
 
 
 class ClaimRejectionSchema(ma.Schema):
-    reason_code = ma.fields.String(required=True, validate=validate.OneOf(
-        ["not_work_accident", "not_covered", "claim_expired", "duplicate", "incomplete_documents", "other"]))
-    note = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    reason_code = f.Text(max_length=32, required=True, validate=validate.OneOf(REJECTION_CODES))
+    note = f.Text(min_length=1, max_length=1000, required=True)
 
 
 class ReasonSchema(ma.Schema):
-    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    reason = f.Text(min_length=1, max_length=1000, required=True)

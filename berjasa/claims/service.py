@@ -19,8 +19,8 @@ from berjasa.claims import scope
 from berjasa.claims.models import Claim, IdempotencyKey
 from berjasa.claims.responses import claim_response
 from berjasa.claims.triggers import TRIGGERS
-from berjasa.db import UtcDateTime, read_only, utcnow
-from berjasa.errors import Conflict, Forbidden, ValidationFailed
+from berjasa.db import read_only, utcnow
+from berjasa.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berjasa.pagination import Page, paginate
 from berjasa.parties.models import Party, PartyKind
 from berjasa.registry.models import Participant
@@ -28,7 +28,6 @@ from berjasa.registry.nik import NikError, parse_nik
 from berjasa.sla import clocks
 from berjasa.time import WITA
 from berjasa.transaction import unit_of_work
-from workflows.claim import OPEN_STATES
 from workflows.roles import Role
 from workflows.sla import Clock
 
@@ -119,18 +118,16 @@ def _reporting_hospital(session: Session, actor: Actor, code: str | None) -> tup
     return hospital_id, code
 
 
-_claims, _people = Claim.__table__, Participant.__table__
+_people = Participant.__table__
 PERSON_BY_NIK = sa.select(_people.c.id, _people.c.name, _people.c.kecamatan_code).where(
     _people.c.nik == sa.bindparam("nik"))
 # One open claim per (NIK, accident date) is the invariant DOMAIN.md suggests: an open claim of the same NIK
 # within a day either side is flagged.
-OPEN_CLAIM_NEAR = sa.select(sa.exists().where(
-    _claims.c.nik == sa.bindparam("nik"), _claims.c.state.in_([s.value for s in OPEN_STATES]),
-    _claims.c.accident_at.between(sa.bindparam("since", type_=UtcDateTime), sa.bindparam("until", type_=UtcDateTime))))
+OPEN_CLAIM_NEAR = sa.select(sa.exists().where(scope.duplicate_filter()))
 
 
 def _duplicate_exists(session: Session, nik: str, accident_at: datetime) -> bool:
-    window = timedelta(days=1)
+    window = scope.DUPLICATE_WINDOW
     return bool(session.scalar(OPEN_CLAIM_NEAR, {"nik": nik, "since": accident_at - window,
                                                  "until": accident_at + window}))
 
@@ -158,8 +155,19 @@ def list_claims(*, session: Session, actor: Actor, page: int, per_page: int, **f
         return found, clocks.of_cases(session, "claim", [c.id for c in found.items])
 
 
+def list_participant_claims(*, session: Session, actor: Actor, participant_id: int, page: int, per_page: int
+                            ) -> tuple[Page, dict[int, list[Clock]]]:
+    """A registered person's claims, newest first, as the caller may see them (404 for an unknown person)."""
+    with read_only(session):
+        if session.get(Participant, participant_id) is None:
+            raise NotFound(f"No participant {participant_id}")
+    return list_claims(session=session, actor=actor, page=page, per_page=per_page, participant_id=participant_id)
+
+
 def _filtered(query: sa.Select, *, state=None, hospital=None, kecamatan=None, reported_from=None,
-              reported_to=None, flag=None, q=None, overdue=None, due_before=None) -> sa.Select:
+              reported_to=None, flag=None, q=None, participant_id=None, overdue=None, due_before=None) -> sa.Select:
+    if participant_id is not None:
+        query = query.where(Claim.participant_id == participant_id)
     if state:
         query = query.where(Claim.state == state)
     if hospital:

@@ -95,6 +95,17 @@ def treated(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFac
     return {"care": {**claim.care, "treatment": plain_json(data)}}
 
 
+def documents_handed_in(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
+    """The checklist is the union of every hand-in; nothing is missing any more."""
+    return {"documents": sorted(set(claim.documents or ()) | set(data["documents"])), "missing_documents": []}
+
+
+def documents_requested(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
+    """What BPJS asks for is missing, even if it was handed in before (unreadable, out of date)."""
+    missing = sorted(set(data["missing"]))
+    return {"documents": sorted(set(claim.documents or ()) - set(missing)), "missing_documents": missing}
+
+
 def approved(_step: Step, _claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
     return {"approved_total": sum(data["benefits"].values())}
 
@@ -109,8 +120,8 @@ TRIGGERS = Triggers(WORKFLOW, [
     Trigger("refer", schemas.ReferralSchema, facts=referral_facts, apply=referred),
     Trigger("update_care", schemas.CareUpdateSchema, apply=care_updated),
     Trigger("complete_treatment", schemas.TreatmentSchema, apply=treated),
-    Trigger("submit_documents", schemas.DocumentsSchema),
-    Trigger("request_documents", schemas.DocumentRequestSchema),
+    Trigger("submit_documents", schemas.DocumentsSchema, apply=documents_handed_in),
+    Trigger("request_documents", schemas.DocumentRequestSchema, apply=documents_requested),
     Trigger("approve", schemas.ApprovalSchema, apply=approved),
     Trigger("pay", schemas.PaymentSchema, apply=paid),
     Trigger("close"),

@@ -1,3 +1,5 @@
+import re
+
 from flask import jsonify, request
 from flask.views import MethodView
 
@@ -9,8 +11,10 @@ from berjasa.claims.responses import claim_response, claim_responses
 from berjasa.claims.schemas import ClaimCreateSchema, ClaimListArgs, ClaimPageSchema, ClaimSchema
 from berjasa.db import db
 from berjasa.errors import ValidationFailed
+from berjasa.pagination import PageArgs
 from workflows.roles import Role
 
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 blp = v1_blueprint("claims", __name__, "Work-accident (JKK) claims")
 REPORTERS = (Role.CASEWORKER, Role.HOSPITAL_STAFF, Role.BPJS_OFFICER)
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.HOSPITAL_STAFF, Role.ADMIN)
@@ -27,20 +31,20 @@ class Claims(MethodView):
     def get(self, args):
         """List claims (filters: state, hospital, kecamatan, reported date range, flag, NIK or name); paginated.
         Hospital staff see only their hospital's claims."""
-        page, clocks = service.list_claims(session=db.session, actor=current_actor(), **args)
-        return jsonify(items=claim_responses(db.session, current_actor(), page.items, clocks), page=page.page,
-                       per_page=page.per_page, total=page.total)
+        return _page(service.list_claims(session=db.session, actor=current_actor(), **args))
 
     @roles_required(*REPORTERS)
     @blp.arguments(ClaimCreateSchema)
     @blp.response(201, ClaimSchema)
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key",
+                          "schema": {"type": "string", "pattern": "^[\\x20-\\x7e]{1,200}$"},
                           "description": "a retry with the same key returns the first response"}])
     def post(self, data):
         """Report a (suspected) work accident. Honours Idempotency-Key."""
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not 1 <= len(key) <= 200:
-            raise ValidationFailed("Bad Idempotency-Key", errors={"Idempotency-Key": ["1-200 characters"]})
+        if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+            raise ValidationFailed("Bad Idempotency-Key", errors={"Idempotency-Key": [
+                "1-200 printable ASCII characters"]})
         body, replayed = service.create_claim(session=db.session, actor=current_actor(), data=data,
                                               idempotency_key=key)
         response = jsonify(body)
@@ -50,7 +54,7 @@ class Claims(MethodView):
         return response
 
 
-@blp.route("/claims/<int:claim_id>")
+@blp.route("/claims/<id:claim_id>")
 class ClaimItem(MethodView):
     @roles_required(*READERS)
     @blp.response(200, ClaimSchema)
@@ -60,7 +64,7 @@ class ClaimItem(MethodView):
         return jsonify(claim_response(db.session, current_actor(), claim, clocks))
 
 
-@blp.route("/claims/<int:claim_id>/transitions")
+@blp.route("/claims/<id:claim_id>/transitions")
 class ClaimTransitions(MethodView):
     @roles_required(*ACTORS)
     @blp.arguments(TransitionRequestSchema)
@@ -73,10 +77,28 @@ class ClaimTransitions(MethodView):
         return jsonify(claim_response(db.session, current_actor(), claim, clocks))
 
 
-@blp.route("/claims/<int:claim_id>/history")
+@blp.route("/claims/<id:claim_id>/history")
 class ClaimHistory(MethodView):
     @roles_required(*READERS)
     @blp.response(200, CaseEventSchema(many=True))
     def get(self, claim_id):
         """Who did what to this claim, in order."""
         return service.history(session=db.session, actor=current_actor(), claim_id=claim_id)
+
+
+@blp.route("/participants/<id:participant_id>/claims")
+class ParticipantClaims(MethodView):
+    @roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.ADMIN)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ClaimPageSchema)
+    def get(self, args, participant_id):
+        """A participant's claims, newest first (paginated)."""
+        page = service.list_participant_claims(session=db.session, actor=current_actor(),
+                                               participant_id=participant_id, **args)
+        return _page(page)
+
+
+def _page(found):
+    page, clocks = found
+    return jsonify(items=claim_responses(db.session, current_actor(), page.items, clocks), page=page.page,
+                   per_page=page.per_page, total=page.total)

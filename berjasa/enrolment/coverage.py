@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from berjasa.db import read_only
 from berjasa.enrolment.models import CoveragePeriod
-from berjasa.errors import NotFound
+from berjasa.errors import NotFound, ValidationFailed
 from berjasa.registry.models import Participant
+from berjasa.registry.nik import NikError, parse_nik
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,14 @@ def participant_coverage(*, session: Session, participant_id: int, on: date) -> 
 
 
 def coverage_by_nik(*, session: Session, nik: str, on: date) -> Coverage:
-    """By NIK, as a hospital checks a patient; an unknown NIK is simply not covered."""
+    """By NIK, as a hospital checks a patient. An invalid NIK is a 422 naming `nik` (a typo must not read as
+    "not covered"); a valid NIK that is not registered is simply not covered."""
+    try:
+        nik = parse_nik(nik).nik
+    except NikError as exc:
+        raise ValidationFailed(f"Invalid NIK: {exc.reason}", errors={"nik": [exc.reason]}) from None
     with read_only(session):
-        participant_id = session.scalar(sa.select(Participant.id).where(Participant.nik == nik.strip()))
+        participant_id = session.scalar(sa.select(Participant.id).where(Participant.nik == nik))
         if participant_id is None:
             return Coverage(None, on, [])
         return coverage_on(session, participant_id, on)

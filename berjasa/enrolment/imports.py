@@ -6,10 +6,11 @@ NIK with an open enrolment only gets its decile refreshed."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,11 +23,15 @@ from berjasa.errors import NotFound, ValidationFailed
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent
 from berjasa.events.outbox import emit
+from berjasa.pagination import Page, paginate
 from berjasa.registry.models import Participant
 from berjasa.transaction import unit_of_work
 from workflows.enrolment import OPEN_STATES, EnrolmentState
 
 CHUNK = 10000
+#: A chunk is at most CHUNK rows and at most 1% of the file (at least MIN_CHUNK rows, a fraction of a second),
+#: so the progress bar moves at least every 1% or so often.
+MIN_CHUNK = 100
 Progress = Callable[[ImportBatch], None]
 
 
@@ -62,6 +67,12 @@ def get_batch(*, session: Session, batch_id: int) -> ImportBatch:
     return batch
 
 
+def list_batches(*, session: Session, page: int, per_page: int) -> Page:
+    """Past and running imports, newest first."""
+    with read_only(session):
+        return paginate(session, sa.select(ImportBatch).order_by(ImportBatch.id.desc()), page=page, per_page=per_page)
+
+
 def row_errors(*, session: Session, batch_id: int) -> list[ImportRowError]:
     get_batch(session=session, batch_id=batch_id)
     with read_only(session):
@@ -80,7 +91,7 @@ def run_import(*, session: Session, batch_id: int, actor: Actor, progress: Progr
         batch.status = "running"
         content, skip = batch.content or b"", batch.done
     parsed = itertools.islice(dtsen.read(content), skip, None)
-    for chunk in _chunks(parsed, CHUNK):
+    for chunk in _chunks(parsed, chunk_size(batch.total)):
         with unit_of_work(session):
             counts = _import_chunk(session, batch_id, chunk, actor)
             session.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(
@@ -92,6 +103,19 @@ def run_import(*, session: Session, batch_id: int, actor: Actor, progress: Progr
         session.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(
             status="done", finished_at=utcnow(), content=None, total=ImportBatch.done))
     return get_batch(session=session, batch_id=batch_id)
+
+
+def chunk_size(total: int) -> int:
+    """Rows per chunk (one transaction each): at most 1% of the file, MIN_CHUNK to CHUNK rows."""
+    return min(CHUNK, max(MIN_CHUNK, total // 100))
+
+
+def write_errors(errors: Iterable[ImportRowError], out: IO[str]) -> None:
+    """The refused rows as CSV: line, column, reason."""
+    writer = csv.writer(out)
+    writer.writerow(["line", "column", "reason"])
+    for error in errors:
+        writer.writerow([error.line, error.column, error.reason])
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

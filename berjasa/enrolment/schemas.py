@@ -1,19 +1,21 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from berjasa import fields as f
 from berjasa.cases.schemas import CaseFieldsSchema
 from berjasa.pagination import PageArgs, page_schema
 from berjasa.registry.enums import Cohort
 from berjasa.registry.schemas import KECAMATAN_CODES, ParticipantSchema
 from berjasa.sla.schemas import ClockSchema
+from berjasa.time import wita_iso
 from workflows.enrolment import EnrolmentState
 
 PROGRAMMES = ["jkk", "jkm", "jht"]
 
 
 class EnrolmentCreateSchema(ma.Schema):
-    participant_id = ma.fields.Integer(required=True, strict=True)
-    jht = ma.fields.Boolean(load_default=False, metadata={"description": "JKK and JKM always; JHT optional"})
+    participant_id = f.Id(required=True)
+    jht = f.Boolean(load_default=False, metadata={"description": "JKK and JKM always; JHT optional (true/false)"})
 
 
 class EnrolmentSchema(CaseFieldsSchema):
@@ -27,11 +29,11 @@ class EnrolmentSchema(CaseFieldsSchema):
 
 class EnrolmentListArgs(PageArgs):
     state = ma.fields.Enum(EnrolmentState)
-    kecamatan = ma.fields.String(validate=validate.OneOf(KECAMATAN_CODES))
+    kecamatan = f.Text(max_length=2, validate=validate.OneOf(KECAMATAN_CODES))
     cohort = ma.fields.Enum(Cohort)
-    import_batch = ma.fields.Integer()
-    overdue = ma.fields.Boolean(metadata={"description": "true: only enrolments with an SLA clock past due"})
-    due_before = ma.fields.AwareDateTime(metadata={"description": "only enrolments with an open clock due before"})
+    import_batch = f.Id(strict=False)
+    overdue = f.QueryBoolean(metadata={"description": "true: only enrolments with an SLA clock past due"})
+    due_before = f.Moment(metadata={"description": "only enrolments with an open clock due before this"})
 
 
 EnrolmentPageSchema = page_schema(EnrolmentSchema, "EnrolmentPage")
@@ -39,36 +41,36 @@ EnrolmentPageSchema = page_schema(EnrolmentSchema, "EnrolmentPage")
 
 # Data of the transitions (triggers.py says which trigger takes which).
 class RejectionSchema(ma.Schema):
-    reason_code = ma.fields.String(required=True, validate=validate.OneOf(
+    reason_code = f.Text(max_length=32, required=True, validate=validate.OneOf(
         ["ineligible", "not_resident", "invalid_nik", "duplicate", "deceased", "other"]))
-    note = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    note = f.Text(min_length=1, max_length=1000, required=True)
 
 
 class ActivationSchema(ma.Schema):
-    kpj_number = ma.fields.String(required=True, validate=validate.Regexp(r"^[0-9]{8,20}$", error="8-20 digits"))
-    coverage_start = ma.fields.Date(required=True)
-    programmes = ma.fields.List(ma.fields.String(validate=validate.OneOf(PROGRAMMES)), required=True)
+    kpj_number = f.Text(max_length=20, required=True, validate=validate.Regexp(r"^[0-9]{8,20}$",
+                                                                                error="8-20 digits"))
+    coverage_start = f.Day(earliest=f.EVENTS_FROM, required=True)
+    programmes = f.listing(f.Text(max_length=8, validate=validate.OneOf(PROGRAMMES)), max_items=len(PROGRAMMES),
+                           required=True, metadata={"description": "must include jkk and jkm"})
 
 
 class LapseSchema(ma.Schema):
-    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=200),
-                              metadata={"example": "three months of arrears"})
-    effective_date = ma.fields.Date(required=True, metadata={"description": "first day without cover"})
+    reason = f.Text(min_length=1, max_length=200, required=True, metadata={"example": "three months of arrears"})
+    effective_date = f.Day(earliest=f.EVENTS_FROM, required=True, metadata={"description": "first day without cover"})
 
 
 class TerminationSchema(ma.Schema):
-    reason = ma.fields.String(required=True, validate=validate.OneOf(["deceased", "moved", "formal_employment",
-                                                                      "other"]))
-    effective_date = ma.fields.Date(required=True, metadata={"description": "first day without cover"})
-    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    reason = f.Text(max_length=32, required=True, validate=validate.OneOf(["deceased", "moved", "formal_employment",
+                                                                           "other"]))
+    effective_date = f.Day(earliest=f.EVENTS_FROM, required=True, metadata={"description": "first day without cover"})
+    note = f.Text(max_length=1000, load_default=None, allow_none=True)
 
 
 class BulkTransitionSchema(ma.Schema):
-    trigger = ma.fields.String(required=True)
-    ids = ma.fields.List(ma.fields.Integer(strict=True), required=True,
-                         validate=validate.Length(min=1, max=10_000))
-    data = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
-    reason = ma.fields.String(load_default=None, allow_none=True)
+    trigger = f.Text(max_length=64, required=True)
+    ids = f.listing(f.Id(), min_items=1, max_items=10_000, required=True)
+    data = ma.fields.Dict(keys=f.Text(max_length=64), load_default=dict)
+    reason = f.Text(max_length=2000, load_default=None, allow_none=True)
 
 
 class BulkResultSchema(ma.Schema):
@@ -87,12 +89,12 @@ class BulkReportSchema(ma.Schema):
 
 
 class CoverageArgs(ma.Schema):
-    on = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
+    on = f.Day(required=True, metadata={"description": "YYYY-MM-DD"})
 
 
 class CoverageLookupSchema(ma.Schema):
-    nik = ma.fields.String(required=True)
-    on = ma.fields.Date(required=True)
+    nik = f.Text(max_length=32, required=True, metadata={"description": "a valid NIK (else 422 naming nik)"})
+    on = f.Day(required=True)
 
 
 class CoverageSchema(ma.Schema):
@@ -106,8 +108,8 @@ class CoverageSchema(ma.Schema):
 
 
 class PremiumArgs(ma.Schema):
-    month = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
-                                                                     error="YYYY-MM"))
+    month = f.Text(max_length=7, required=True, validate=validate.Regexp(
+        r"^(19[7-9][0-9]|20[0-9][0-9])-(0[1-9]|1[0-2])$", error="YYYY-MM, from 1970-01 to 2099-12"))
 
 
 class PremiumLineSchema(ma.Schema):
@@ -137,6 +139,10 @@ class ImportBatchSchema(ma.Schema):
     unchanged = ma.fields.Integer(metadata={"description": "known people with an open enrolment already"})
     rejected = ma.fields.Integer(metadata={"description": "rows refused; see errors.csv"})
     requested_by = ma.fields.String()
-    created_at = ma.fields.DateTime()
-    finished_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.Function(lambda b: wita_iso(b.created_at), metadata={"description": "WITA"})
+    finished_at = ma.fields.Function(lambda b: wita_iso(b.finished_at), allow_none=True,
+                                     metadata={"description": "WITA"})
     errors_url = ma.fields.Function(lambda b: f"/api/v1/enrolments/imports/{b.id}/errors.csv")
+
+
+ImportBatchPageSchema = page_schema(ImportBatchSchema, "ImportBatchPage")

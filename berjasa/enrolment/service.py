@@ -84,10 +84,16 @@ def bulk_transition(
 
 def list_enrolments(
     *, session: Session, page: int, per_page: int, state: Any = None, kecamatan: str | None = None,
-    cohort: Any = None, import_batch: int | None = None, overdue: bool | None = None, due_before: Any = None,
+    cohort: Any = None, import_batch: int | None = None, participant_id: int | None = None,
+    overdue: bool | None = None, due_before: Any = None,
 ) -> tuple[Page, dict[int, list[Clock]]]:
     query = sa.select(Enrolment).join(Enrolment.participant).order_by(Enrolment.id)
     query = clocks.filtered(query, Enrolment, overdue=overdue, due_before=due_before)
+    if participant_id is not None:
+        with read_only(session):
+            if session.get(Participant, participant_id) is None:
+                raise NotFound(f"No participant {participant_id}")
+        query = query.where(Enrolment.participant_id == participant_id)
     if state:
         query = query.where(Enrolment.state == state)
     if kecamatan:

@@ -1,4 +1,3 @@
-import csv
 import io
 
 from flask import Response, current_app, jsonify, request
@@ -20,11 +19,15 @@ from berjasa.enrolment.schemas import (
     EnrolmentListArgs,
     EnrolmentPageSchema,
     EnrolmentSchema,
+    ImportBatchPageSchema,
     ImportBatchSchema,
     PremiumArgs,
     PremiumReportSchema,
 )
 from berjasa.errors import ValidationFailed
+from berjasa.fields import clean_text
+from berjasa.pagination import PageArgs
+from berjasa.parsing import UnsupportedMediaType
 from workflows.roles import Role
 
 blp = v1_blueprint("enrolments", __name__, "Enrolment cases, coverage and premiums")
@@ -42,6 +45,12 @@ def _shown(enrolment, clocks):
     return enrolment_response(db.session, enrolment, current_actor(), clocks)
 
 
+def _page(found):
+    page, clocks = found
+    return _json({"items": [_shown(e, clocks.get(e.id, [])) for e in page.items], "page": page.page,
+                  "per_page": page.per_page, "total": page.total})
+
+
 @blp.route("/enrolments")
 class Enrolments(MethodView):
     @roles_required(*READERS)
@@ -49,9 +58,8 @@ class Enrolments(MethodView):
     @blp.response(200, EnrolmentPageSchema)
     def get(self, args):
         """List enrolments by state, kecamatan, cohort or import batch (paginated)."""
-        page, clocks = service.list_enrolments(session=db.session, **args)
-        return _json({"items": [_shown(e, clocks.get(e.id, [])) for e in page.items], "page": page.page,
-                      "per_page": page.per_page, "total": page.total})
+        page = service.list_enrolments(session=db.session, **args)
+        return _page(page)
 
     @roles_required(Role.CASEWORKER, Role.ADMIN)
     @blp.arguments(EnrolmentCreateSchema)
@@ -61,7 +69,7 @@ class Enrolments(MethodView):
         return _json(_shown(*service.create_enrolment(session=db.session, actor=current_actor(), **data)), 201)
 
 
-@blp.route("/enrolments/<int:enrolment_id>")
+@blp.route("/enrolments/<id:enrolment_id>")
 class EnrolmentItem(MethodView):
     @roles_required(*READERS)
     @blp.response(200, EnrolmentSchema)
@@ -70,7 +78,7 @@ class EnrolmentItem(MethodView):
         return _json(_shown(*service.get_enrolment_with_clocks(session=db.session, enrolment_id=enrolment_id)))
 
 
-@blp.route("/enrolments/<int:enrolment_id>/transitions")
+@blp.route("/enrolments/<id:enrolment_id>/transitions")
 class EnrolmentTransitions(MethodView):
     @roles_required(*ACTORS)
     @blp.arguments(TransitionRequestSchema)
@@ -82,7 +90,7 @@ class EnrolmentTransitions(MethodView):
         return _json(_shown(enrolment, clocks))
 
 
-@blp.route("/enrolments/<int:enrolment_id>/history")
+@blp.route("/enrolments/<id:enrolment_id>/history")
 class EnrolmentHistory(MethodView):
     @roles_required(*READERS)
     @blp.response(200, CaseEventSchema(many=True))
@@ -102,7 +110,18 @@ class BulkTransitions(MethodView):
                                        **request)
 
 
-@blp.route("/participants/<int:participant_id>/coverage")
+@blp.route("/participants/<id:participant_id>/enrolments")
+class ParticipantEnrolments(MethodView):
+    @roles_required(*READERS)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, EnrolmentPageSchema)
+    def get(self, args, participant_id):
+        """A participant's enrolments, oldest first (paginated)."""
+        page = service.list_enrolments(session=db.session, participant_id=participant_id, **args)
+        return _page(page)
+
+
+@blp.route("/participants/<id:participant_id>/coverage")
 class ParticipantCoverage(MethodView):
     @roles_required(*READERS)
     @blp.arguments(CoverageArgs, location="query")
@@ -136,9 +155,16 @@ class Premiums(MethodView):
 
 @blp.route("/enrolments/imports")
 class Imports(MethodView):
+    @roles_required(*READERS)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ImportBatchPageSchema)
+    def get(self, args):
+        """Past and running imports, newest first (paginated), each with its counts."""
+        return imports.list_batches(session=db.session, **args)
+
     @roles_required(Role.CASEWORKER, Role.ADMIN)
     @blp.response(202, ImportBatchSchema)
-    @blp.doc(requestBody={"content": {
+    @blp.doc(requestBody={"required": True, "content": {
         "text/csv": {"schema": {"type": "string"}},
         "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",
                                                                                       "format": "binary"}}}},
@@ -151,7 +177,7 @@ class Imports(MethodView):
         return batch, 202, {"Location": f"/api/v1/enrolments/imports/{batch.id}"}
 
 
-@blp.route("/enrolments/imports/<int:batch_id>")
+@blp.route("/enrolments/imports/<id:batch_id>")
 class ImportItem(MethodView):
     @roles_required(*READERS)
     @blp.response(200, ImportBatchSchema)
@@ -160,17 +186,14 @@ class ImportItem(MethodView):
         return imports.get_batch(session=db.session, batch_id=batch_id)
 
 
-@blp.route("/enrolments/imports/<int:batch_id>/errors.csv")
+@blp.route("/enrolments/imports/<id:batch_id>/errors.csv")
 class ImportErrors(MethodView):
     @roles_required(*READERS)
     @blp.response(200, content_type="text/csv", description="line,column,reason")
     def get(self, batch_id):
         """The refused rows of an import: line, column and reason, as CSV."""
         out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["line", "column", "reason"])
-        for error in imports.row_errors(session=db.session, batch_id=batch_id):
-            writer.writerow([error.line, error.column, error.reason])
+        imports.write_errors(imports.row_errors(session=db.session, batch_id=batch_id), out)
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=import-{batch_id}-errors.csv"})
 
@@ -183,6 +206,9 @@ def _upload() -> tuple[str, bytes]:
             raise ValidationFailed("No file uploaded", errors={"file": ["send the CSV in the form field 'file'"]})
         return upload.filename or "upload.csv", upload.read()
     if request.mimetype in ("text/csv", "text/plain", "application/octet-stream"):
-        return request.headers.get("X-Filename", "upload.csv"), request.get_data()
-    raise ValidationFailed("Send the CSV as text/csv or multipart/form-data",
-                           errors={"Content-Type": [f"{request.mimetype or 'none'} is not accepted"]})
+        filename = request.headers.get("X-Filename", "upload.csv")
+        if problem := clean_text(filename):
+            raise ValidationFailed("Bad X-Filename", errors={"X-Filename": [problem]})
+        return filename, request.get_data()
+    raise UnsupportedMediaType("Send the CSV as text/csv or multipart/form-data",
+                               errors={"Content-Type": [f"{request.mimetype or 'none'} is not accepted"]})

@@ -15,6 +15,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # consumer (actor name): event type patterns
     "case_activity": ("*",),
     "dtsen_import": ("import.requested",),
+    "audit_verification": ("audit.verification_requested",),
+    "pong": ("system.ping",),
 }
 
 

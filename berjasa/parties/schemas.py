@@ -1,15 +1,15 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from berjasa import fields as f
 from berjasa.time import today_wita
 
 
 class AgreementSchema(ma.Schema):
-    valid_from = ma.fields.Date(required=True)
-    valid_to = ma.fields.Date(allow_none=True, load_default=None, metadata={"description": "inclusive; null = open"})
-    reference = ma.fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(max=100), metadata={"example": "PKS/0042/2026"}
-    )
+    valid_from = f.Day(earliest=f.EVENTS_FROM, required=True)
+    valid_to = f.Day(earliest=f.EVENTS_FROM, allow_none=True, load_default=None,
+                     metadata={"description": "inclusive; null = open"})
+    reference = f.Text(max_length=100, allow_none=True, load_default=None, metadata={"example": "PKS/0042/2026"})
 
     @ma.validates_schema
     def _period_in_order(self, data, **_kwargs):
@@ -18,13 +18,13 @@ class AgreementSchema(ma.Schema):
 
 
 class HospitalCreateSchema(ma.Schema):
-    code = ma.fields.String(
-        required=True,
+    code = f.Text(
+        max_length=32, required=True,
         validate=validate.Regexp(r"^[A-Z0-9][A-Z0-9-]{1,31}$", error="2-32 upper-case letters, digits or '-'"),
         metadata={"example": "RS-PRIMAYA"},
     )
-    name = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
-    plkk_agreements = ma.fields.List(ma.fields.Nested(AgreementSchema), load_default=list)
+    name = f.Text(min_length=2, max_length=200, required=True)
+    plkk_agreements = f.listing(ma.fields.Nested(AgreementSchema), max_items=100, load_default=list)
 
 
 class HospitalSchema(ma.Schema):

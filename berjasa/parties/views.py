@@ -29,7 +29,7 @@ class Hospitals(MethodView):
         )
 
 
-@blp.route("/hospitals/<string:code>")
+@blp.route("/hospitals/<text:code>")
 class Hospital(MethodView):
     @blp.response(200, HospitalSchema)
     def get(self, code):
@@ -37,7 +37,7 @@ class Hospital(MethodView):
         return service.get_hospital(session=db.session, code=code)
 
 
-@blp.route("/hospitals/<string:code>/agreements")
+@blp.route("/hospitals/<text:code>/agreements")
 class Agreements(MethodView):
     @roles_required(Role.ADMIN)
     @blp.arguments(AgreementSchema)

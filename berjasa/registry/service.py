@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from berjasa.auth.service import Actor
 from berjasa.db import read_only, utcnow
 from berjasa.errors import Conflict, NotFound, ValidationFailed
+from berjasa.events import audit
+from berjasa.events.models import CaseEvent
+from berjasa.events.outbox import emit
 from berjasa.logs import mask_nik
 from berjasa.pagination import Page, paginate
 from berjasa.registry.models import Kecamatan, Participant
@@ -46,6 +49,77 @@ def create_participant(*, session: Session, data: Mapping[str, Any]) -> Particip
         participant = Participant(nik=info.nik, kecamatan_code=data["kecamatan"], review_flags=flags, **fields)
         session.add(participant)
     return participant
+
+
+#: What a correction may change (the NIK never changes), by the name the API uses.
+CORRECTABLE = ("name", "sex", "birth_date", "phone", "address", "kecamatan", "kelurahan", "cohort",
+               "has_disability", "decile", "decile_snapshot", "declared_income")
+
+
+def correct_participant(*, session: Session, actor: Actor, participant_id: int, data: Mapping[str, Any]
+                        ) -> Participant:
+    """Correct a participant's recorded facts; the change (each field from and to) is an audit event of the
+    participant's own hash chain (case_type "participant"). Review flags are worked out again."""
+    if "nik" in data:
+        raise ValidationFailed("The NIK cannot be changed", errors={"nik": [
+            "never changes; a wrong NIK means another person: register them"]})
+    asked = {name: data[name] for name in CORRECTABLE if name in data}
+    if not asked:
+        raise ValidationFailed("Nothing to correct", errors={"_schema": [
+            f"give at least one of {', '.join(CORRECTABLE)}"]})
+    with unit_of_work(session):
+        person = session.scalar(sa.select(Participant).where(Participant.id == participant_id).with_for_update())
+        if person is None:
+            raise NotFound(f"No participant {participant_id}")
+        if "kecamatan" in asked and session.get(Kecamatan, asked["kecamatan"]) is None:
+            raise ValidationFailed("Unknown kecamatan", errors={"kecamatan": ["not one of the 15 codes 01-15"]})
+        changes = {name: {"from": _plain(getattr(person, _column(name))), "to": _plain(value)}
+                   for name, value in asked.items() if getattr(person, _column(name)) != value}
+        for name in changes:
+            setattr(person, _column(name), asked[name])
+        if changes:
+            person.review_flags = _flags_again(person)
+            person.updated_at = utcnow()
+            session.flush()
+            _audit(session, actor, person, changes, data["reason"])
+    return person
+
+
+def _audit(session: Session, actor: Actor, person: Participant, changes: dict[str, Any], reason: str) -> None:
+    event = {"case_type": "participant", "case_id": person.id, "trigger": "correct", "from_state": "registered",
+             "to_state": "registered", "actor_user_id": actor.user_id, "actor": actor.username,
+             "role": actor.role.value, "party": actor.party_code, "reason": reason, "data": {"changes": changes},
+             "created_at": person.updated_at}
+    audit.seal(event, audit.last_event(session, "participant", person.id))
+    session.execute(CaseEvent.__table__.insert(), event)
+    emit(session, "participant.corrected", case_type="participant", case_id=person.id, case_version=event["seq"],
+         payload={"fields": sorted(changes), "actor": actor.username})
+
+
+def _column(name: str) -> str:
+    return "kecamatan_code" if name == "kecamatan" else name
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value.isoformat() if hasattr(value, "isoformat") else value)
+
+
+def _flags_again(person: Participant) -> list[str]:
+    """The review flags for the corrected birth date and sex (kept as they were if the NIK does not parse)."""
+    try:
+        info = parse_nik(person.nik)
+    except NikError:
+        return list(person.review_flags or [])
+    return review_flags(info, birth_date=person.birth_date, sex=person.sex)
+
+
+def participant_history(*, session: Session, participant_id: int) -> list[CaseEvent]:
+    """The corrections of a participant, oldest first."""
+    with read_only(session):
+        get_participant(session=session, participant_id=participant_id)
+        return list(session.scalars(sa.select(CaseEvent).where(CaseEvent.case_type == "participant",
+                                                               CaseEvent.case_id == participant_id)
+                                    .order_by(CaseEvent.seq)))
 
 
 def get_participant(*, session: Session, participant_id: int) -> Participant:

@@ -3,6 +3,7 @@ from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
 from berjasa.auth.guard import current_actor, roles_required
+from berjasa.cases.schemas import CaseEventSchema
 from berjasa.db import db
 from berjasa.registry import service
 from berjasa.registry.responses import participant_response
@@ -10,6 +11,7 @@ from berjasa.registry.schemas import (
     KecamatanSchema,
     ParticipantCreateSchema,
     ParticipantPageSchema,
+    ParticipantPatchSchema,
     ParticipantSchema,
     ParticipantSearchArgs,
 )
@@ -47,7 +49,7 @@ class Participants(MethodView):
         return _json(participant_response(participant, current_actor()), 201)
 
 
-@blp.route("/participants/<int:participant_id>")
+@blp.route("/participants/<id:participant_id>")
 class ParticipantItem(MethodView):
     @roles_required(*READERS)
     @blp.response(200, ParticipantSchema)
@@ -55,6 +57,24 @@ class ParticipantItem(MethodView):
         """One participant."""
         participant = service.get_participant(session=db.session, participant_id=participant_id)
         return jsonify(participant_response(participant, current_actor()))
+
+    @roles_required(Role.CASEWORKER, Role.ADMIN)
+    @blp.arguments(ParticipantPatchSchema)
+    @blp.response(200, ParticipantSchema)
+    def patch(self, data, participant_id):
+        """Correct a participant (the NIK never changes); each change is an audit event with its reason."""
+        participant = service.correct_participant(session=db.session, actor=current_actor(),
+                                                  participant_id=participant_id, data=data)
+        return jsonify(participant_response(participant, current_actor()))
+
+
+@blp.route("/participants/<id:participant_id>/history")
+class ParticipantHistory(MethodView):
+    @roles_required(*READERS)
+    @blp.response(200, CaseEventSchema(many=True))
+    def get(self, participant_id):
+        """The corrections of a participant (who changed what, from what to what, and why), in order."""
+        return service.participant_history(session=db.session, participant_id=participant_id)
 
 
 def _json(body, status):

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from berjasa import fields as f
 from berjasa.pagination import PageArgs, page_schema
 from berjasa.registry.schemas import KECAMATAN_CODES
 
@@ -35,21 +36,21 @@ class WorklistClockSchema(ClockSchema):
 
 
 class ClockListArgs(PageArgs):
-    state = ma.fields.String(validate=validate.OneOf(CLOCK_STATES))
-    policy = ma.fields.String()
-    party = ma.fields.String(validate=validate.OneOf(PARTIES))
-    hospital = ma.fields.String()
-    kecamatan = ma.fields.String(validate=validate.OneOf(KECAMATAN_CODES))
-    due_before = ma.fields.AwareDateTime()
-    overdue = ma.fields.Boolean()
+    state = f.Text(max_length=16, validate=validate.OneOf(CLOCK_STATES))
+    policy = f.Text(max_length=64)
+    party = f.Text(max_length=16, validate=validate.OneOf(PARTIES))
+    hospital = f.Text(max_length=32)
+    kecamatan = f.Text(max_length=2, validate=validate.OneOf(KECAMATAN_CODES))
+    due_before = f.Moment()
+    overdue = f.QueryBoolean()
 
 
 ClockPageSchema = page_schema(WorklistClockSchema, "ClockPage")
 
 
 class JustificationSchema(ma.Schema):
-    code = ma.fields.String(required=True, validate=validate.OneOf(JUSTIFICATIONS))
-    note = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    code = f.Text(max_length=32, required=True, validate=validate.OneOf(JUSTIFICATIONS))
+    note = f.Text(min_length=1, max_length=2000, required=True)
 
 
 class JustificationShownSchema(ma.Schema):
@@ -79,13 +80,13 @@ class BreachSchema(ma.Schema):
 
 
 class BreachListArgs(PageArgs):
-    policy = ma.fields.String()
-    party = ma.fields.String(validate=validate.OneOf(PARTIES))
-    hospital = ma.fields.String()
-    kecamatan = ma.fields.String(validate=validate.OneOf(KECAMATAN_CODES))
-    justified = ma.fields.Boolean()
-    from_ = ma.fields.Date(data_key="from", metadata={"description": "breached on or after (WITA date)"})
-    to = ma.fields.Date(metadata={"description": "breached on or before (WITA date)"})
+    policy = f.Text(max_length=64)
+    party = f.Text(max_length=16, validate=validate.OneOf(PARTIES))
+    hospital = f.Text(max_length=32)
+    kecamatan = f.Text(max_length=2, validate=validate.OneOf(KECAMATAN_CODES))
+    justified = f.QueryBoolean()
+    from_ = f.Day(data_key="from", earliest=f.EVENTS_FROM, metadata={"description": "breached on or after (WITA)"})
+    to = f.Day(earliest=f.EVENTS_FROM, metadata={"description": "breached on or before (WITA date)"})
 
 
 BreachPageSchema = page_schema(BreachSchema, "BreachPage")

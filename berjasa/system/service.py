@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from berjasa.system.models import Ping
 from berjasa.transaction import unit_of_work
 
+PING_EVENT = "system.ping"
+
 
 def check_database(session: Session) -> str | None:
     """None when the database answers, else the reason."""
@@ -44,6 +46,14 @@ def record_ping(*, session: Session, nonce: str, handled_by: str) -> bool:
             return False
         session.add(Ping(nonce=nonce, handled_by=handled_by))
     return True
+
+
+def request_ping(*, session: Session, nonce: str) -> None:
+    """Ask a worker for a pong through the outbox (the embedded mode: the server's relay hands it over)."""
+    from berjasa.events.outbox import emit
+
+    with unit_of_work(session):
+        emit(session, PING_EVENT, payload={"nonce": nonce})
 
 
 def find_ping(*, session: Session, nonce: str) -> Ping | None:

@@ -12,7 +12,29 @@ def test_workflows_are_listed_with_their_transitions(client, tokens, monkeypatch
     assert sample["initial"] == "open"
     reject = next(t for t in sample["transitions"] if t["trigger"] == "reject")
     assert reject == {"trigger": "reject", "sources": ["open", "in_review"], "dest": "rejected",
-                      "roles": ["bpjs_officer", "supervisor"], "guards": [], "schema": "reason"}
+                      "roles": ["bpjs_officer", "supervisor"], "guards": [], "schema": "reason",
+                      "data_schema": {"type": "object", "properties": {"note": {"type": "string", "minLength": 1}},
+                                      "required": ["note"], "additionalProperties": False}}
+
+
+def test_each_trigger_publishes_its_data_as_a_json_schema(client, tokens):
+    body = client.get("/api/v1/workflows", headers=bearer(tokens["demo-caseworker"])).get_json()
+    claim = {t["trigger"]: t for t in next(w for w in body if w["name"] == "claim")["transitions"]}
+    assert claim["refer"]["data_schema"] == {
+        "type": "object",
+        "properties": {
+            "hospital": {"type": "string", "maxLength": 32, "description": "the receiving hospital's code"},
+            "reason": {"type": "string", "minLength": 1, "maxLength": 1000},
+            "referred_at": {"type": "string", "format": "date-time", "default": None, "nullable": True,
+                            "description": "default: now"},
+        },
+        "required": ["hospital", "reason"], "additionalProperties": False,
+    }
+    assert claim["request_documents"]["data_schema"]["properties"]["missing"]["items"]["enum"] == [
+        "kpj_card", "ktp", "doctor_statement", "treatment_receipts", "transport_receipts",
+        "chronology_with_witnesses", "police_report", "referral_letter"]
+    assert claim["reject"]["data_schema"]["required"] == ["note", "reason_code"]
+    assert claim["close"]["data_schema"] is None
 
 
 def test_the_diagram_is_mermaid_text(client, tokens, monkeypatch):

@@ -155,7 +155,7 @@ def settle(app, timeout=30):
     (b"nik,name,colour\n7371091705900001,A,red\n", "text/csv", 422, "header"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/csv", 422, "file"),
     (b"", "text/csv", 422, "file"),
-    (b"{}", "application/json", 422, "Content-Type"),
+    (b"{}", "application/json", 415, "Content-Type"),
 ])
 def test_a_bad_file_is_refused_at_once_and_nothing_is_written(app, client, tokens, content, content_type, status,
                                                                field):
@@ -200,11 +200,15 @@ def test_the_cli_makes_a_file_and_imports_it(tmp_path):
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[0] == f"import 1: 300 rows, {good} created, 0 updated, 0 unchanged, " \
                                            f"{300 - good} rejected"
-    assert first.stdout.splitlines()[1] == "row errors: GET /api/v1/enrolments/imports/1/errors.csv"
-    again = subprocess.run([*cli, "import", "dtsen", str(tmp_path / "f.csv")], env=env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=120)
+    assert first.stdout.splitlines()[1] == "row errors: GET /api/v1/enrolments/imports/1/errors.csv " \
+                                           "(or --errors FILE)"
+    again = subprocess.run([*cli, "import", "dtsen", str(tmp_path / "f.csv"), "--errors", str(tmp_path / "e.csv")],
+                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.stdout.splitlines()[0] == f"import 2: 300 rows, 0 created, 0 updated, {good} unchanged, " \
                                            f"{300 - good} rejected"
+    assert again.stdout.splitlines()[1] == f"row errors: {tmp_path / 'e.csv'} ({300 - good} rows)"
+    written = (tmp_path / "e.csv").read_text().splitlines()
+    assert written[0] == "line,column,reason" and len(written) == 1 + 300 - good
 
 
 def test_the_enrolment_workflow_is_published(client, tokens):

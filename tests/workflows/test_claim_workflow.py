@@ -98,7 +98,7 @@ def test_every_state_trigger_and_role(state, trigger, role):
 ])
 def test_each_guard_refuses_with_its_reason(state, trigger, data, facts, guard, reason):
     role = Role.BPJS_OFFICER if trigger in ("verify", "pay") else Role.CASEWORKER
-    case = case_in(state, verified=True)
+    case = case_in(state, verified=trigger != "verify")
     with pytest.raises(GuardFailed) as info:
         fire(case, trigger, role, data, facts)
     assert (info.value.guard, info.value.reason) == (guard, reason)
@@ -116,6 +116,31 @@ def test_verify_in_care_only_once_and_completion_needs_it():
         fire(case_in("hospital_care", True), "verify", Role.BPJS_OFFICER)
     with pytest.raises(GuardFailed, match="not verified this claim yet"):
         fire(case_in("hospital_care", False), "complete_treatment", Role.CASEWORKER)
+
+
+def test_a_reopened_claim_keeps_its_verification():
+    with pytest.raises(GuardFailed, match="verified this claim already"):
+        fire(case_in("reported", True), "verify", Role.BPJS_OFFICER)
+    assert WORKFLOW.allowed_triggers(case_in("reported", verified=True), Role.BPJS_OFFICER) == ["reject"]
+    assert WORKFLOW.allowed_triggers(case_in("reported", verified=False), Role.BPJS_OFFICER) == ["reject", "verify"]
+
+
+@pytest.mark.parametrize(("handed_in", "requested", "now", "refusal"), [
+    ([], [], DOCS, None),
+    (DOCS[:3], [], DOCS[3:], None),  # the checklist is the union of every hand-in
+    (DOCS[:3], [], DOCS[3:4], "missing documents: chronology_with_witnesses"),
+    (DOCS, ["police_report"], [], "missing documents: police_report"),  # what BPJS asked for is needed too
+    (DOCS, ["police_report"], ["police_report"], None),
+])
+def test_documents_handed_in_before_count(handed_in, requested, now, refusal):
+    case = case_in("awaiting_documents", True)
+    case.documents, case.missing_documents = handed_in, requested
+    if refusal is None:
+        assert fire(case, "submit_documents", Role.CASEWORKER, {"documents": now}).dest is ClaimState.under_review
+    else:
+        with pytest.raises(GuardFailed) as info:
+            fire(case, "submit_documents", Role.CASEWORKER, {"documents": now})
+        assert info.value.reason == refusal
 
 
 def test_allowed_triggers_leave_out_what_the_case_alone_refuses():
