@@ -10,11 +10,16 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from berjasa.events.models import OutboxEvent
+from workflows.notifications import EVENT_TYPES as NOTIFIED
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # consumer (actor name): event type patterns
     "case_activity": ("*",),
     "dtsen_import": ("import.requested",),
+    # the rules' events, and the reminders' timers (berjasa/notifications/)
+    "notifications": (*NOTIFIED, "timer.due"),
+    # webhook POSTs and e-mails to send now
+    "deliveries": ("delivery.due",),
 }
 
 
