@@ -89,18 +89,17 @@ def language_of(session: Session, actor: Actor) -> str:
 
 def preferences(*, session: Session, actor: Actor) -> dict[str, Any]:
     with read_only(session):
-        user = session.get(User, actor.user_id)
-        return {"language": user.language, "email": user.email}
+        row = session.execute(sa.select(User.language, User.email).where(User.id == actor.user_id)).one()
+    return {"language": row.language, "email": row.email}
 
 
 def set_preferences(*, session: Session, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
     """Change the caller's language or e-mail address (null: no e-mail)."""
+    changes = {name: data[name] for name in ("language", "email") if name in data}
     with unit_of_work(session):
-        user = session.get(User, actor.user_id, with_for_update=True)
-        if user is None:
+        if changes:
+            session.execute(sa.update(User).where(User.id == actor.user_id).values(**changes))
+        row = session.execute(sa.select(User.language, User.email).where(User.id == actor.user_id)).first()
+        if row is None:
             raise NotFound("No such user")
-        for name in ("language", "email"):
-            if name in data:
-                setattr(user, name, data[name])
-        shown = {"language": user.language, "email": user.email}
-    return shown
+    return {"language": row.language, "email": row.email}

@@ -84,7 +84,10 @@ def _clock_params(session: Session, payload: Mapping[str, Any], at: datetime) ->
     params = {"policy": payload.get("policy"), "due": payload.get("due_at"), "party": party}
     if due is not None:
         params["left"] = max(0.0, (due - at).total_seconds())
-        params["late"] = payload.get("lateness_seconds") or max(0.0, (at - due).total_seconds())
+        # a reminder tells how late the clock is now; an escalation by how much it was late when it escalated
+        params["late"] = max(0.0, (at - due).total_seconds())
+        if "reminder" not in payload and payload.get("lateness_seconds"):
+            params["late"] = payload["lateness_seconds"]
     if "reminder" in payload:
         params["reminder"] = payload["reminder"]
     return params

@@ -82,7 +82,8 @@ def test_the_reader_chooses_english(api, travel, any_app):
     assert response.get_json() == {"language": "en", "email": None}
     assert messages(api.client, api.tokens["demo-primaya"]) == [
         "BPJS requested documents for claim 1: police report", "BPJS verified claim 1"]
-    assert messages(api.client, api.tokens["demo-caseworker"])[0] == "BPJS meminta dokumen untuk klaim 1: laporan polisi"
+    caseworker = messages(api.client, api.tokens["demo-caseworker"])
+    assert caseworker[0] == "BPJS meminta dokumen untuk klaim 1: laporan polisi"
     bad = api.call("patch", "/me/preferences", user="demo-primaya", json={"language": "fr"})
     assert bad.status_code == 422 and list(bad.get_json()["errors"]) == ["language"]
 
