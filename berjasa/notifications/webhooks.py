@@ -102,7 +102,7 @@ def endpoint(*, session: Session, endpoint_id: int) -> WebhookEndpoint:
     return found
 
 
-def deliveries(*, session: Session, endpoint_id: int, status: str | None, page: int, per_page: int):
+def deliveries(*, session: Session, endpoint_id: int, page: int, per_page: int, status: str | None = None):
     from berjasa.pagination import paginate
 
     endpoint(session=session, endpoint_id=endpoint_id)
