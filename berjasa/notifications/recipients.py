@@ -55,7 +55,8 @@ def home_parties(session: Session) -> dict[str, int]:
 def contexts(session: Session, events: Sequence[Event]) -> list[Context]:
     """Each event's context, read for the whole batch at once: claims, their reporting parties, audit data."""
     found = [Context(e) for e in events]
-    claim_ids = {e.case_id for e in events if e.case_type == "claim" and e.case_id is not None}
+    # a claim's own transitions read the claim; sla.* events carry what they need in their payload
+    claim_ids = {e.case_id for e in events if e.event_type.startswith("claim.") and e.case_id is not None}
     claims: dict[int, Any] = {}
     if claim_ids:
         reporter = aliased(Party)

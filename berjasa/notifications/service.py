@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from berjasa.db import upsert, utcnow
+from berjasa.db import insert_many, utcnow
 from berjasa.events.contract import Event
 from berjasa.notifications import deliveries, reminders
 from berjasa.notifications.models import Notification
@@ -42,8 +42,7 @@ def notify(session: Session, events: Sequence[Event]) -> int:
             audiences = resolve(session, rule.audiences, context)
             rows.extend(_row(context.event, rule, audience, params, now) for audience in audiences)
             made.append((context.event, rule, params, audiences))
-    if rows:
-        session.execute(upsert(session, Notification).values(rows).on_conflict_do_nothing())
+    insert_many(session, Notification.__table__, rows, skip_conflicts=True)
     deliveries.offer(session, made, config)
     reminders.schedule(session, [e for e in todo if e.event_type == "sla.breached"], config)
     return len(rows)
