@@ -75,7 +75,8 @@ def actor(cur) -> tuple | None:
 
 def nudge() -> None:
     now = time.monotonic()
-    if local.redis is not None and now - nudged[0] >= 0.01:  # the service's RedisNudge: at most once per half gather window
+    # the service's RedisNudge: at most once per half gather window
+    if local.redis is not None and now - nudged[0] >= 0.01:
         pipe = local.redis.pipeline(transaction=False)
         pipe.lpush("floor:nudge", 1)
         pipe.ltrim("floor:nudge", 0, 0)
