@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from procs import free_port, scratch_database, start, stop  # noqa: E402
+from procs import free_port, scratch_database, start, start_redis, stop  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40
 BATCH = 50
@@ -203,9 +203,7 @@ def main() -> int:
         raw_seconds = raw_insert(app, single)
 
         # the latency run: the production stack
-        processes.append(start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--dir",
-                                str(workdir), "--appendonly", "yes", "--maxmemory-policy", "noeviction",
-                                "--save", ""], os.environ, workdir / "redis.log"))
+        processes.append(start_redis(workdir, redis_port))
         env["BERJASA_BROKER_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         os.environ["BERJASA_BROKER_URL"] = env["BERJASA_BROKER_URL"]
         time.sleep(0.5)
