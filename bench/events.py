@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from procs import free_port, scratch_database, start, stop  # noqa: E402
+from procs import free_port, scratch_database, start, start_redis, stop  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40
 
@@ -144,9 +144,7 @@ def main() -> int:
     redis_port = free_port()
     processes = []
     try:
-        processes.append(start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--dir",
-                                str(workdir), "--appendonly", "yes", "--maxmemory-policy", "noeviction",
-                                "--save", ""], os.environ, workdir / "redis.log"))
+        processes.append(start_redis(workdir, redis_port))
         env = {**os.environ, "BERJASA_DATABASE_URL": url, "BERJASA_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
                "BERJASA_SECRET_KEY": SECRET, "BERJASA_INSTANCE_PATH": str(workdir), "BERJASA_LOG_LEVEL": "WARNING",
                "BERJASA_DB_POOL_SIZE": str(args.threads)}

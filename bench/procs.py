@@ -49,6 +49,12 @@ def stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def start_redis(workdir: Path, port: int) -> subprocess.Popen:
+    """A redis-server of the bench's own, configured as production's (append-only, no eviction)."""
+    return start(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir), "--appendonly",
+                  "yes", "--maxmemory-policy", "noeviction", "--save", ""], dict(os.environ), workdir / "redis.log")
+
+
 @contextmanager
 def scratch_database(admin_url: str) -> Iterator[str]:
     """A new PostgreSQL database for one run, dropped afterwards; yields its (psycopg 3) URL."""

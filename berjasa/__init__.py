@@ -43,13 +43,15 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from berjasa.cases.views import blp as workflows
     from berjasa.claims.views import blp as claims
     from berjasa.enrolment.views import blp as enrolments
+    from berjasa.notifications.views import blp as notifications
     from berjasa.parties.views import blp as hospitals
     from berjasa.registry.views import blp as registry
     from berjasa.sla.views import blp as sla
     from berjasa.system.views import blp as system
 
     app.register_blueprint(system)
-    for blueprint in (me, users, hospitals, registry, workflows, enrolments, claims, audit, sla, calendar):
+    for blueprint in (me, users, hospitals, registry, workflows, enrolments, claims, audit, sla, calendar,
+                      notifications):
         api.register_blueprint(blueprint)
 
 

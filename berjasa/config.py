@@ -53,6 +53,27 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SLA_POLICIES": "",
         # How many clocks one tick transaction handles (the tick repeats until nothing is due).
         "TICK_BATCH": 500,
+        # Notifications: while a clock stays breached, a reminder every so many working days, at most so often.
+        "REMINDER_EVERY_WORKING_DAYS": 3,
+        "REMINDER_MAX": 5,
+        # Webhooks: loopback and private targets are refused unless allowed (tests, a gateway on the same host).
+        "WEBHOOK_ALLOW_PRIVATE": False,
+        "WEBHOOK_TIMEOUT_SECONDS": 10,
+        # Attempts per delivery (back-off 5 s, 20 s, 80 s ... capped at 8 h: 10 attempts span about a day).
+        "WEBHOOK_MAX_ATTEMPTS": 10,
+        # Failed attempts in a row (any delivery) after which an endpoint is disabled and the admins told.
+        "WEBHOOK_DISABLE_AFTER": 50,
+        # How long a queued or started attempt may take before the tick hands its delivery over again (a worker
+        # killed mid-send); keep it well above WEBHOOK_TIMEOUT_SECONDS.
+        "DELIVERY_LEASE_SECONDS": 120,
+        # E-mail: smtp://[user:password@]host[:port][?starttls=true] or smtps://...; empty: no e-mail at all.
+        "SMTP_URL": "",
+        "SMTP_FROM": "Berjasa <berjasa@localhost>",
+        # The daily digest goes out on the first tick after this hour (WITA); "due soon" looks this many days ahead.
+        "DIGEST_HOUR": 7,
+        "DIGEST_DUE_SOON_DAYS": 3,
+        # Where people reach the API: the links in e-mails and webhook bodies start with it.
+        "PUBLIC_URL": "http://127.0.0.1:8000",
     }
 
 
@@ -92,6 +113,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
         _check_positive_int(config, key, minimum=0)
     _check_cohorts(config)
     _check_sla_policies(config)
+    _check_notifications(config)
     _check_secret_key(config, instance_path)
     _make_instance_folder(config, instance_path)
     if config["AUTO_MIGRATE"] is None:
@@ -161,6 +183,28 @@ def _check_cohorts(config: dict[str, Any]) -> None:
     unknown = [n for n in names if n not in Cohort.__members__]
     if unknown:
         raise ConfigError(f"{_name('ELIGIBLE_COHORTS')}: unknown cohort(s) {', '.join(unknown)}")
+
+
+def _check_notifications(config: dict[str, Any]) -> None:
+    for key in ("REMINDER_EVERY_WORKING_DAYS", "WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_MAX_ATTEMPTS",
+                "WEBHOOK_DISABLE_AFTER", "DIGEST_DUE_SOON_DAYS", "DELIVERY_LEASE_SECONDS"):
+        _check_positive_int(config, key)
+    _check_positive_int(config, "REMINDER_MAX", minimum=0)
+    _check_positive_int(config, "DIGEST_HOUR", minimum=0)
+    if config["DIGEST_HOUR"] > 23:
+        raise ConfigError(f"{_name('DIGEST_HOUR')} must be an hour from 0 to 23, not {config['DIGEST_HOUR']}")
+    allow = config.get("WEBHOOK_ALLOW_PRIVATE")
+    if isinstance(allow, str):
+        allow = allow.strip().lower() in ("1", "true", "yes", "on")
+    config["WEBHOOK_ALLOW_PRIVATE"] = bool(allow)
+    smtp = str(config.get("SMTP_URL") or "")
+    if smtp and not smtp.startswith(("smtp://", "smtps://")):
+        raise ConfigError(f"{_name('SMTP_URL')} must be an smtp:// or smtps:// URL (or empty: no e-mail)")
+    config["SMTP_URL"] = smtp
+    url = str(config.get("PUBLIC_URL") or "")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{_name('PUBLIC_URL')} must be an http:// or https:// URL, not {url!r}")
+    config["PUBLIC_URL"] = url.rstrip("/")
 
 
 def _check_sla_policies(config: dict[str, Any]) -> None:

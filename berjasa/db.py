@@ -230,3 +230,45 @@ def upsert_into(dialect: str, model: Any) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(model)
+
+
+def insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]], *, skip_conflicts: bool = False,
+                returning: str | None = None) -> list[Any]:
+    """Insert rows (all with the same keys) in one statement, in the caller's transaction; with `returning`, the
+    values of that column of the rows inserted. On PostgreSQL one `INSERT ... SELECT FROM unnest(arrays)`: one
+    round trip and one statement text whatever the row count, so neither SQLAlchemy nor psycopg compiles it
+    again. `skip_conflicts` adds ON CONFLICT DO NOTHING."""
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    if session.get_bind().dialect.name != "postgresql":
+        insert = upsert_into("sqlite", table)
+        statement = insert.on_conflict_do_nothing() if skip_conflicts else insert
+        if returning:
+            return list(session.execute(statement.values(rows).returning(table.c[returning])).scalars())
+        session.execute(statement, rows)
+        return []
+    sql, converters = _unnest_insert(table, columns, skip_conflicts, returning)
+    params = [[convert(row[name]) for row in rows] if convert else [row[name] for row in rows]
+              for name, convert in zip(columns, converters, strict=True)]
+    # the driver's own cursor, arrays sent in binary: no SQLAlchemy statement machinery, no text escaping
+    with session.connection().connection.driver_connection.cursor() as cursor:
+        cursor.execute(sql, params, binary=True)
+        return [row[0] for row in cursor.fetchall()] if returning else []
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_insert(table: sa.Table, columns: tuple[str, ...], skip_conflicts: bool,
+                   returning: str | None) -> tuple[str, list[Callable[[Any], Any] | None]]:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    arrays, converters = [], []
+    for name in columns:
+        column_type = table.c[name].type
+        arrays.append(f"CAST(%b AS {column_type.compile(dialect=dialect)}[])")
+        converters.append(_json_text if isinstance(column_type, sa.JSON) else (
+            (lambda v: None if v is None else getattr(v, "value", v)) if isinstance(column_type, sa.Enum) else None))
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({', '.join(arrays)})"
+           + (" ON CONFLICT DO NOTHING" if skip_conflicts else "") + (f" RETURNING {returning}" if returning else ""))
+    return sql, converters

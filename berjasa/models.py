@@ -7,6 +7,14 @@ from berjasa.claims.models import Claim, ClaimHospital, IdempotencyKey
 from berjasa.db import Base
 from berjasa.enrolment.models import CoveragePeriod, Enrolment, ImportBatch, ImportRowError
 from berjasa.events.models import CaseActivity, CaseEvent, ConsumerCursor, OutboxEvent, ProcessedMessage, Timer
+from berjasa.notifications.models import (
+    Delivery,
+    DeliveryAttempt,
+    DigestRun,
+    Notification,
+    NotificationRead,
+    WebhookEndpoint,
+)
 from berjasa.parties.models import Party, PlkkAgreement
 from berjasa.registry.models import Kecamatan, Participant
 from berjasa.sla.models import Breach, ClockRow
@@ -16,7 +24,8 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken", "AuditVerification", "Breach", "CalendarChange", "CalendarOverride", "CaseActivity", "CaseEvent",
-    "Claim", "ClaimHospital", "ClockRow", "ConsumerCursor", "CoveragePeriod", "Enrolment", "IdempotencyKey",
-    "ImportBatch", "ImportRowError", "Kecamatan", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement",
-    "ProcessedMessage", "Timer", "User", "metadata",
+    "Claim", "ClaimHospital", "ClockRow", "ConsumerCursor", "CoveragePeriod", "Delivery", "DeliveryAttempt",
+    "DigestRun", "Enrolment", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "Notification",
+    "NotificationRead", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement", "ProcessedMessage", "Timer",
+    "User", "WebhookEndpoint", "metadata",
 ]

@@ -13,6 +13,7 @@ from berjasa.events.contract import Event
 from workers import broker as _broker  # noqa: F401  (the broker must exist before any actor)
 from workers.app import get_app
 from workers.consumer import consumer
+from workers.notifications import send_due
 
 log = logging.getLogger("berjasa.workers")
 
@@ -51,6 +52,7 @@ def tick() -> None:
         with unit_of_work(session):
             fired = claim_due_timers(session)
         clocks = sla_tick(session=session, batch=app.config["TICK_BATCH"])
+    send_due(app)
     if fired or clocks.clocks:
         log.info("tick: %d timer(s) due; clocks: %d warned, %d breached, %d escalated", len(fired), clocks.warned,
                  clocks.breached, clocks.escalated)

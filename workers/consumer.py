@@ -34,12 +34,15 @@ Throws = tuple[type[BaseException], ...]
 def consumer(
     name: str, *, queue: str = "events", max_retries: int = 10, time_limit: int = 60_000, throws: Throws = (),
     batch: bool = False, transactional: bool = True, min_backoff: int = 500, max_backoff: int = 60_000,
+    ordered: bool = True,
 ) -> Callable[[Handler | BatchHandler], dramatiq.Actor]:
     """Make `handler(session, event)` (or, with batch=True, `handler(session, events)`) an idempotent
     actor named `name`.
 
     An exception in `throws` refuses that one event for good (recorded as failed, the rest of the
-    batch goes on); any other exception fails the batch, which Dramatiq retries with backoff."""
+    batch goes on); any other exception fails the batch, which Dramatiq retries with backoff.
+    `ordered=False`: every event is applied however late it comes (a consumer that tells of each event,
+    not one that keeps a case's latest state), so no per-case cursor is kept."""
     if batch and throws:
         raise ValueError("a batch handler cannot refuse single events; use a per-event handler with throws")
 
@@ -47,7 +50,7 @@ def consumer(
         def run(events: list[dict[str, Any]]) -> None:
             messages = [Event.from_message(e) for e in events]
             if transactional:
-                handle_batch(name, handler, messages, throws, batch=batch)
+                handle_batch(name, handler, messages, throws, batch=batch, ordered=ordered)
             else:
                 handle_each(name, handler, messages)
 
@@ -62,7 +65,7 @@ def consumer(
 
 def handle_batch(
     name: str, handler: Handler | BatchHandler, events: Sequence[EventMessage], throws: Throws = (),
-    *, batch: bool = False,
+    *, batch: bool = False, ordered: bool = True,
 ) -> list[str]:
     """Apply a batch in one transaction; return each event's outcome: done, duplicate, stale or failed."""
     from berjasa.db import db
@@ -81,7 +84,8 @@ def handle_batch(
             else:
                 log.info("%s: duplicate delivery of event %s ignored", name, event.event_id)
                 outcomes.append("duplicate")
-        with_case = [i for i in todo if events[i].case_id is not None and events[i].case_version is not None]
+        with_case = [i for i in todo if ordered and events[i].case_id is not None
+                     and events[i].case_version is not None]
         verdicts = advance_cursors(session, consumer=name, events=[
             (events[i].case_type, events[i].case_id, events[i].case_version) for i in with_case])
         for index, newer in zip(with_case, verdicts, strict=True):

@@ -18,6 +18,9 @@ class User(Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, 20))
     party_id: Mapped[int] = mapped_column(sa.ForeignKey("parties.id"), index=True)
     is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # notifications: the language they are shown in ("id" or "en") and where e-mail goes (none: no e-mail)
+    language: Mapped[str] = mapped_column(sa.String(2), default="id", server_default="id")
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     party: Mapped[Party] = relationship(lazy="joined")

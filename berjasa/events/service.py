@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from berjasa.db import UtcDateTime, upsert, utcnow
+from berjasa.db import UtcDateTime, insert_many, upsert, utcnow
 from berjasa.events.models import ConsumerCursor, ProcessedMessage, Timer
 from berjasa.events.outbox import emit
 
@@ -30,14 +30,9 @@ def claim_messages(session: Session, *, consumer: str, message_ids: Sequence[str
     if not message_ids:
         return set()
     now = utcnow()
-    stmt = (
-        upsert(session, ProcessedMessage)
-        .values([{"consumer": consumer, "message_id": m, "outcome": "done", "processed_at": now}
-                 for m in dict.fromkeys(message_ids)])
-        .on_conflict_do_nothing()
-        .returning(ProcessedMessage.message_id)
-    )
-    return set(session.scalars(stmt))
+    rows = [{"consumer": consumer, "message_id": m, "outcome": "done", "processed_at": now}
+            for m in dict.fromkeys(message_ids)]
+    return set(insert_many(session, ProcessedMessage.__table__, rows, skip_conflicts=True, returning="message_id"))
 
 
 def mark_failed(session: Session, *, consumer: str, message_id: str) -> None:

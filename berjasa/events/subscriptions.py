@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from berjasa.events.models import OutboxEvent
+from workflows.notifications import EVENT_TYPES as NOTIFIED
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # consumer (actor name): event type patterns
@@ -17,6 +18,10 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "dtsen_import": ("import.requested",),
     "audit_verification": ("audit.verification_requested",),
     "pong": ("system.ping",),
+    # the rules' events, and the reminders' timers (berjasa/notifications/)
+    "notifications": (*NOTIFIED, "timer.due"),
+    # webhook POSTs and e-mails to send now
+    "deliveries": ("delivery.due",),
 }
 
 

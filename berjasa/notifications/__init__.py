@@ -1,0 +1,1 @@
+"""Notifications: the inbox, webhooks per party and e-mail, fed by the rules of workflows/notifications.py."""
