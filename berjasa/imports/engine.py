@@ -9,20 +9,22 @@ is looked up in the database."""
 from __future__ import annotations
 
 import itertools
+import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from berjasa.auth.service import Actor
-from berjasa.db import bulk_insert, read_only, unit_of_work, utcnow
+from berjasa.db import read_only, unit_of_work, utcnow
 from berjasa.errors import NotFound, ValidationFailed
 from berjasa.events.outbox import emit
-from berjasa.imports import storage
-from berjasa.imports.bulk import among_many
+from berjasa.imports import chunks, storage
 from berjasa.imports.csvfile import FileRefused, Records, RowError, read_header, text_lines
-from berjasa.imports.kinds import Counts, Kind, Parsed, kind_named
+from berjasa.imports.kinds import Parsed, kind_named
 from berjasa.imports.models import ImportBatch, ImportKey, ImportPiece, ImportRowError
 from berjasa.time import today_wita
 
@@ -79,39 +81,86 @@ def row_errors(*, session: Session, batch_id: int) -> Iterator[tuple[int, str, s
 
 
 def run(*, session: Session, batch_id: int, actor: Actor, progress: Progress | None = None) -> ImportBatch:
-    """Import a queued batch chunk by chunk; safe to run again after a crash (it resumes where it stopped)
-    and alongside another run of the same batch (the one that falls behind stops)."""
+    """Import a queued batch chunk by chunk; safe to run again after a crash (it resumes where it stopped).
+    A second run of the same batch takes it over: the first stops at its next chunk, and nothing is
+    written twice."""
+    runner = uuid.uuid4().hex
     with unit_of_work(session):
         batch = session.get(ImportBatch, batch_id, with_for_update=True)
         if batch is None:
             raise NotFound(f"No import {batch_id}")
         if batch.status == "done":
             return batch
-        batch.status = "running"
-        kind, done, lines_read = kind_named(batch.kind), batch.done, batch.lines_read
-    header = read_header(text_lines(storage.stored_pieces(session, batch_id)), kind.layout)
-    records = Records(text_lines(storage.stored_pieces(session, batch_id)), header, max(lines_read, header.end))
-    parse = kind.parser(header, today_wita())
-    parsed = (parse(*item) if not isinstance(item, RowError) else Parsed(item.number, None, errors=[item])
-              for item in records)
-    while chunk := list(itertools.islice(parsed, CHUNK)):
-        with unit_of_work(session):
-            if not _advance(session, batch_id, done, len(chunk), records.lines_read):
-                return get_batch(session=session, batch_id=batch_id)  # another run is ahead of this one
-            counts = _write_chunk(session, batch_id, kind, chunk, actor)
-            session.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(
-                **{name: getattr(ImportBatch, name) + value for name, value in counts.items() if value}))
-        done += len(chunk)
-        if progress:
-            progress(get_batch(session=session, batch_id=batch_id))
+        batch.status, batch.runner = "running", runner
+        job = chunks.Job(batch_id, kind_named(batch.kind), actor, runner)
+        done, lines_read = batch.done, batch.lines_read
+    read = _read(session, job, lines_read)
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            _run_overlapped(session, job, read, done, progress)
+        else:
+            _run_in_turn(session, job, read, done, progress)
+    except chunks.Overtaken:
+        return get_batch(session=session, batch_id=batch_id)
     return _finish(session, batch_id)
 
 
-def _advance(session: Session, batch_id: int, done: int, rows: int, lines_read: int) -> bool:
-    """Claim the next rows of the batch: False if another run has taken them (it holds the row lock till then)."""
-    result = session.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.done == done)
-                             .values(done=done + rows, lines_read=lines_read))
-    return result.rowcount == 1
+def _read(session: Session, job: chunks.Job, lines_read: int) -> Iterator[tuple[list[Parsed], int]]:
+    """The batch's lines after `lines_read`, parsed, CHUNK at a time, each with the lines read after it."""
+    header = read_header(text_lines(storage.stored_pieces(session, job.batch_id)), job.kind.layout)
+    records = Records(text_lines(storage.stored_pieces(session, job.batch_id)), header,
+                      max(lines_read, header.end))
+    parse = job.kind.parser(header, today_wita())
+    parsed = (parse(*item) if not isinstance(item, RowError) else Parsed(item.number, None, errors=[item])
+              for item in records)
+    while items := list(itertools.islice(parsed, CHUNK)):
+        yield items, records.lines_read
+
+
+def _run_in_turn(session: Session, job: chunks.Job, read: Iterator[tuple[list[Parsed], int]], done: int,
+                 progress: Progress | None) -> None:
+    for items, lines_read in read:
+        with unit_of_work(session):
+            chunks.write(session, job, chunks.check(session, job, items, done, lines_read, {}))
+        done += len(items)
+        if progress:
+            progress(get_batch(session=session, batch_id=job.batch_id))
+
+
+def _run_overlapped(session: Session, job: chunks.Job, read: Iterator[tuple[list[Parsed], int]], done: int,
+                    progress: Progress | None) -> None:
+    """PostgreSQL: two chunks in flight, each in a transaction of its own, so that one chunk's Python work
+    runs while the database works through the other's rows. They still commit in file order: a chunk
+    claims its place only after the one before it committed (and rolls back if that one failed)."""
+    bind = session.get_bind()
+    inflight: deque[Future] = deque()
+    recent: dict[str, int] = {}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"import-{job.batch_id}") as pool:
+        try:
+            for items, lines_read in read:
+                if len(inflight) == 2:
+                    _collect(session, job, inflight.popleft(), progress)
+                with read_only(session):  # sees every chunk but the one still in flight, whose keys are `recent`
+                    chunk = chunks.check(session, job, items, done, lines_read, recent)
+                previous = inflight[-1] if inflight else None
+                inflight.append(pool.submit(_write_apart, bind, job, chunk, previous))
+                done, recent = done + len(items), chunk.new_keys
+            while inflight:
+                _collect(session, job, inflight.popleft(), progress)
+        finally:
+            for future in inflight:
+                future.cancel()
+
+
+def _write_apart(bind: Any, job: chunks.Job, chunk: chunks.Checked, previous: Future | None) -> None:
+    with Session(bind=bind, expire_on_commit=False) as session, unit_of_work(session):
+        chunks.write(session, job, chunk, previous.result if previous else None)
+
+
+def _collect(session: Session, job: chunks.Job, future: Future, progress: Progress | None) -> None:
+    future.result()
+    if progress:
+        progress(get_batch(session=session, batch_id=job.batch_id))
 
 
 def _finish(session: Session, batch_id: int) -> ImportBatch:
@@ -122,39 +171,3 @@ def _finish(session: Session, batch_id: int) -> ImportBatch:
         session.execute(sa.delete(ImportKey).where(ImportKey.batch_id == batch_id))
         session.execute(sa.delete(ImportPiece).where(ImportPiece.batch_id == batch_id))
     return get_batch(session=session, batch_id=batch_id)
-
-
-def _write_chunk(session: Session, batch_id: int, kind: Kind, chunk: list[Parsed], actor: Actor) -> dict[str, int]:
-    checked = _mark_duplicates(session, batch_id, kind, chunk)
-    errors = [error for item in checked for error in item.errors]
-    if errors:  # (not bulk_insert: its COPY does not quote the column named "column")
-        session.execute(ImportRowError.__table__.insert(), [
-            {"batch_id": batch_id, "line": e.number, "column": e.column, "reason": e.reason[:300]} for e in errors])
-    rows = [item.row for item in checked if not item.errors]
-    counts = kind.write(session, batch_id, rows, actor) if rows else Counts()
-    return {**counts._asdict(), "rejected": len(chunk) - len(rows)}
-
-
-def _mark_duplicates(session: Session, batch_id: int, kind: Kind, chunk: list[Parsed]) -> list[Parsed]:
-    """A key seen on an earlier line of the file (in this chunk, or in the batch's keys) refuses the line."""
-    if kind.key_column is None:
-        return chunk
-    keys = list({item.key for item in chunk if item.key is not None})
-    query = sa.select(ImportKey.key, ImportKey.line).where(ImportKey.batch_id == batch_id,
-                                                           among_many(session, ImportKey.key, keys))
-    first: dict[str, int] = dict(session.execute(query).tuples().all()) if keys else {}
-    new: list[dict[str, Any]] = []
-    order = {column: i for i, column in enumerate(kind.layout.columns)}
-    checked = []
-    for item in chunk:
-        if item.key is not None:
-            line = first.setdefault(item.key, item.number)
-            if line == item.number:
-                new.append({"batch_id": batch_id, "key": item.key, "line": line})
-            else:
-                duplicate = RowError(item.number, kind.key_column, f"duplicate of line {line}")
-                errors = sorted([duplicate, *item.errors], key=lambda error: order.get(error.column, -1))
-                item = Parsed(item.number, item.key, None, errors)
-        checked.append(item)
-    bulk_insert(session, ImportKey.__table__, new)
-    return checked

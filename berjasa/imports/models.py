@@ -31,6 +31,8 @@ class ImportBatch(Base):
     unchanged: Mapped[int] = mapped_column(sa.Integer, default=0)
     rejected: Mapped[int] = mapped_column(sa.Integer, default=0)
     requested_by: Mapped[str] = mapped_column(sa.String(64))
+    # The run that holds the batch: a newer run takes it over, and the older one's next chunk rolls back.
+    runner: Mapped[str | None] = mapped_column(sa.String(32))
     failure: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -52,8 +54,11 @@ class ImportKey(Base):
     Kept in the database so that memory does not grow with the file; deleted when the batch is done."""
 
     __tablename__ = "import_keys"
+    __table_args__ = {"sqlite_with_rowid": False}  # one b-tree, not a table and its primary key index
 
-    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True)
+    # No foreign key: a million rows would each run PostgreSQL's check trigger, for scratch rows that the
+    # engine deletes itself when the batch is done.
+    batch_id: Mapped[int] = mapped_column(BIGINT, primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     line: Mapped[int] = mapped_column(sa.Integer)
 

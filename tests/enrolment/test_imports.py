@@ -18,7 +18,7 @@ from berjasa.enrolment.dtsen_demo import generate
 from berjasa.enrolment.models import Enrolment, ImportRowError
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent, OutboxEvent
-from berjasa.imports import engine
+from berjasa.imports import chunks, engine
 from berjasa.registry.models import Participant
 from tests.conftest import bearer
 from workflows.roles import Role
@@ -132,11 +132,12 @@ def test_a_newer_snapshot_refreshes_the_decile_only(engine_app):
         assert count(session, Participant, Participant.kecamatan_code == "07") < 30  # addresses not overwritten
 
 
-def test_an_import_resumes_where_a_crash_stopped_it(app, monkeypatch):
+def test_an_import_resumes_where_a_crash_stopped_it(engine_app, monkeypatch):
+    # On PostgreSQL the fourth chunk is in flight when the third fails: it must roll back too.
     monkeypatch.setattr(engine, "CHUNK", 50)
     content = csv_bytes(200, seed=9)
     calls = {"n": 0}
-    real = engine._write_chunk
+    real = chunks.write
 
     def crash_on_third(*args, **kwargs):
         calls["n"] += 1
@@ -144,8 +145,8 @@ def test_an_import_resumes_where_a_crash_stopped_it(app, monkeypatch):
             raise RuntimeError("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "_write_chunk", crash_on_third)
-    with app.app_context(), db.new_session() as session:
+    monkeypatch.setattr(chunks, "write", crash_on_third)
+    with engine_app.app_context(), db.new_session() as session:
         batch = start(session, content)
         with pytest.raises(RuntimeError):
             imports.run_import(session=session, batch_id=batch.id, actor=IMPORTER)
@@ -178,8 +179,8 @@ def test_a_resumed_import_reads_on_from_the_line_it_stopped_at(app, monkeypatch)
         return lambda number, fields: parsed.append(number) or parse(number, fields)
 
     monkeypatch.setattr(dtsen, "line_parser", counting_parser)
-    real_write = engine._write_chunk
-    monkeypatch.setattr(engine, "_write_chunk", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("killed"))
+    real_write = chunks.write
+    monkeypatch.setattr(chunks, "write", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("killed"))
                         if len(parsed) > 3 else real_write(*a, **k))
     with app.app_context(), db.new_session() as session:
         batch = start(session, content)
@@ -188,7 +189,7 @@ def test_a_resumed_import_reads_on_from_the_line_it_stopped_at(app, monkeypatch)
         with pytest.raises(RuntimeError):
             imports.run_import(session=session, batch_id=batch.id, actor=IMPORTER)
         assert imports.get_batch(session=session, batch_id=batch.id).lines_read == 5  # header, 3 records
-        monkeypatch.setattr(engine, "_write_chunk", real_write)
+        monkeypatch.setattr(chunks, "write", real_write)
         parsed.clear()
         done = imports.run_import(session=session, batch_id=batch.id, actor=IMPORTER)
         assert parsed == [6, 7, 8, 9, 10]
@@ -202,11 +203,12 @@ def test_a_resumed_import_reads_on_from_the_line_it_stopped_at(app, monkeypatch)
                 == "Jl. Veteran No. 5"
 
 
-def test_a_second_run_of_the_same_batch_stops_where_the_first_is_ahead(app, monkeypatch):
-    """A redelivered message may start a batch twice: the run that falls behind stops, nothing is counted twice."""
+def test_a_second_run_of_the_same_batch_takes_it_over(engine_app, monkeypatch):
+    """A redelivered message may start a batch twice: the newer run takes over, the older one stops at its next
+    chunk, and nothing is written or counted twice."""
     monkeypatch.setattr(engine, "CHUNK", 40)
     content = csv_bytes(200, invalid_share=0.05, seed=13)  # 10 invalid
-    with app.app_context(), db.new_session() as session, db.new_session() as other:
+    with engine_app.app_context(), db.new_session() as session, db.new_session() as other:
         batch = start(session, content)
         overtaken = []
 
@@ -215,6 +217,8 @@ def test_a_second_run_of_the_same_batch_stops_where_the_first_is_ahead(app, monk
                 overtaken.append(imports.run_import(session=other, batch_id=batch.id, actor=IMPORTER))
 
         first = imports.run_import(session=session, batch_id=batch.id, actor=IMPORTER, progress=overtake)
+        with session.begin():
+            assert count(session, Enrolment) == 190 and count(session, CaseEvent) == 190
     assert (overtaken[0].status, overtaken[0].done, overtaken[0].created, overtaken[0].rejected) == (
         "done", 200, 190, 10)
     assert (first.status, first.done, first.created, first.rejected) == ("done", 200, 190, 10)

@@ -5,7 +5,7 @@ Revises: 0005
 
 An upload is stored in pieces of about 1 MiB (import_pieces) instead of one blob in
 import_batches.content; the keys a batch has read (import_keys) replace a set held in memory;
-lines_read is where a resumed run starts reading. A batch that still had its content is moved
+lines_read is where a resumed run starts reading; runner names the run that holds the batch. A batch that still had its content is moved
 into pieces; if it had started, it starts again from its first line (its rows are written
 already, so they count as unchanged: importing is idempotent).
 """
@@ -25,6 +25,7 @@ def upgrade() -> None:
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=32), server_default='dtsen', nullable=False))
         batch_op.add_column(sa.Column('lines_read', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('runner', sa.String(length=32), nullable=True))
     op.create_table('import_pieces',
     sa.Column('batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -36,8 +37,8 @@ def upgrade() -> None:
     sa.Column('batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('line', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_import_keys_batch_id_import_batches'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('batch_id', 'key', name=op.f('pk_import_keys'))
+    sa.PrimaryKeyConstraint('batch_id', 'key', name=op.f('pk_import_keys')),
+    sqlite_with_rowid=False,
     )
     _move_contents_into_pieces()
     # Native DROP COLUMN (SQLite 3.35+): batch mode would copy the table, and dropping the old copy fails on
@@ -80,5 +81,6 @@ def downgrade() -> None:
         bind.execute(sa.update(batches).where(batches.c.id == batch_id).values(content=b''.join(data)))
     op.drop_table('import_keys')
     op.drop_table('import_pieces')
+    op.execute('ALTER TABLE import_batches DROP COLUMN runner')
     op.execute('ALTER TABLE import_batches DROP COLUMN lines_read')
     op.execute('ALTER TABLE import_batches DROP COLUMN kind')
