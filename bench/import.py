@@ -4,6 +4,9 @@ the same rows into the same tables measured in the same run.
     .venv/bin/python bench/import.py --database-url postgresql://postgres@127.0.0.1:5432/postgres [--rows 1000000]
                                      [--profile] [--only sqlite|postgresql]
 
+--profile prints the top frames of the 100k and 1M imports (cProfile; slower, and on PostgreSQL its chunks run
+in turn rather than two at a time, so that the one profiled thread sees all the work).
+
 Each import runs in a process of its own, as `berjasa import dtsen` would (the file kept in the database,
 then read back as a stream, validated and written chunk by chunk), so its peak RSS is the import's own.
 The limit it is measured against: the rows that import wrote (participants, enrolments, their audit events
@@ -84,6 +87,11 @@ def _profiler(on: bool):
     if not on:
         return None
     import cProfile
+
+    from berjasa.imports import engine
+
+    # cProfile sees one thread: profile PostgreSQL's chunks in turn too (the same work, none of it overlapped).
+    engine._run_overlapped = engine._run_in_turn
 
     profiler = cProfile.Profile()
     profiler.enable()

@@ -402,3 +402,15 @@ def test_the_enrolment_workflow_is_published(client, tokens):
                                    "rejected"]
     verify = next(t for t in enrolment["transitions"] if t["trigger"] == "verify")
     assert verify["guards"] == ["valid_nik", "eligible", "no_other_enrolment"] and verify["roles"] == ["caseworker"]
+
+
+def test_the_cycle_collector_runs_rarely_during_an_import_and_as_usual_after(app):
+    import gc
+
+    usual = gc.get_threshold()
+    during = []
+    with app.app_context(), db.new_session() as session:
+        batch = start(session, csv_bytes(20, seed=3))
+        imports.run_import(session=session, batch_id=batch.id, actor=IMPORTER,
+                           progress=lambda current: during.append(gc.get_threshold()))
+    assert during == [(20_000, 1_000, 1_000)] and gc.get_threshold() == usual
