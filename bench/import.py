@@ -2,7 +2,7 @@
 the same rows into the same tables measured in the same run.
 
     .venv/bin/python bench/import.py --database-url postgresql://postgres@127.0.0.1:5432/postgres [--rows 1000000]
-                                     [--profile] [--only sqlite|postgresql]
+                                     [--profile] [--only sqlite|postgresql] [--repeat N]
 
 --profile prints the top frames of the 100k and 1M imports (cProfile; slower, and on PostgreSQL its chunks run
 in turn rather than two at a time, so that the one profiled thread sees all the work).
@@ -68,19 +68,26 @@ def child(url: str, path: str, profile: bool) -> None:
         migrate.upgrade(db.engine)
         profiler = _profiler(profile)
         with db.new_session() as session, open(path, "rb") as file:
+            cpu_before = _cpu_seconds()
             started = time.perf_counter()
             batch = imports.start_import(session=session, requested_by="bench", filename=Path(path).name,
                                          file=file, background=False)
             batch = imports.run_import(session=session, batch_id=batch.id,
                                        actor=Actor(None, "bench", Role.SYSTEM, None, None, None))
             elapsed = time.perf_counter() - started
+            cpu = _cpu_seconds() - cpu_before
         if profiler:
             profiler.disable()
             _print_profile(profiler)
         db.engine.dispose()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "done": batch.done, "created": batch.created, "rejected": batch.rejected,
-                      "rss_mb": rss_mb}))
+    print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "done": batch.done, "created": batch.created,
+                      "rejected": batch.rejected, "rss_mb": rss_mb}))
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of the process
+    return usage.ru_utime + usage.ru_stime
 
 
 def _profiler(on: bool):
@@ -188,14 +195,23 @@ def database(label: str, admin_url: str | None, workdir: Path, name: str) -> Ite
 
 
 def measure(label: str, admin_url: str | None, rows: int, path: Path, workdir: Path, profile: bool,
-            with_limit: bool) -> dict:
-    with database(label, admin_url, workdir, "import") as url:
-        result = import_in_child(url, path, profile)
-        if with_limit:
-            with database(label, admin_url, workdir, "raw") as raw_url:
-                result["raw_seconds"] = raw_load(label, url, raw_url, workdir)
-    result["rows"] = rows
-    return result
+            with_limit: bool, repeat: int) -> dict:
+    """The fastest of `repeat` imports (and raw loads), each into a fresh database: the machine is shared."""
+    best: dict = {}
+    for _ in range(repeat):
+        load = os.getloadavg()[0]
+        with database(label, admin_url, workdir, "import") as url:
+            result = import_in_child(url, path, profile)
+            if with_limit:
+                with database(label, admin_url, workdir, "raw") as raw_url:
+                    result["raw_seconds"] = raw_load(label, url, raw_url, workdir)
+        result["load"] = (load, os.getloadavg()[0])
+        if not best or result["seconds"] < best["seconds"]:
+            best = {**result, "raw_seconds": min(result.get("raw_seconds", 1e9), best.get("raw_seconds", 1e9))}
+        elif with_limit:
+            best["raw_seconds"] = min(best["raw_seconds"], result["raw_seconds"])
+    best["rows"] = rows
+    return best
 
 
 def report(label: str, small: dict, mid: dict, big: dict) -> list[bool]:
@@ -209,13 +225,19 @@ def report(label: str, small: dict, mid: dict, big: dict) -> list[bool]:
     print(f"{label}:")
     print(f"  {big['rows']:>9,} rows: import {big['seconds']:6.1f} s = {rate['big']:7,.0f} rows/s "
           f"({big['created']:,} created, {big['rejected']:,} rejected); peak RSS {big['rss_mb']:.0f} MB "
-          f"(limit {RSS_LIMIT_MB} MB: {met[0]}; largest of the three runs {rss:.0f} MB)")
+          f"(limit {RSS_LIMIT_MB} MB: {met[0]}; largest of the three sizes {rss:.0f} MB)")
     print(f"  raw bulk load of the same rows ({'COPY' if label == 'PostgreSQL' else 'executemany, one transaction'}"
           f"): {big['raw_seconds']:6.1f} s = {raw_rate:7,.0f} rows/s; ratio {ratio:.2f} (target >= {RATIO_TARGET}:"
           f" {met[1]})")
-    print(f"  {mid['rows']:>9,} rows: {rate['mid']:7,.0f} rows/s; 1M vs 100k: {rate['big'] / rate['mid']:.2f} "
+    print(f"  {mid['rows']:>9,} rows: {rate['mid']:7,.0f} rows/s; {big['rows']:,} vs {mid['rows']:,}: "
+          f"{rate['big'] / rate['mid']:.2f} "
           f"({spread:.0%} apart, goal <= {SPREAD_TARGET:.0%}: {met[2]})")
     print(f"  {small['rows']:>9,} rows: {small['seconds']:5.2f} s (target <= {SMALL_TARGET_S:.0f} s: {met[3]})")
+    print("  CPU of the import process per 1,000 rows (its threads; " + ("the server's CPU not included"
+          if label == "PostgreSQL" else "SQLite runs inside it") + "): " + ", ".join(
+          f"{r['rows']:,}: {1e6 * r['cpu_seconds'] / r['done']:.0f} ms" for r in (small, mid, big))
+          + "; load average before/after each: " + ", ".join(f"{r['load'][0]:.1f}/{r['load'][1]:.1f}"
+                                                             for r in (small, mid, big)))
     return checks
 
 
@@ -244,6 +266,7 @@ def main() -> int:
     parser.add_argument("--mid-rows", type=int, default=100_000)
     parser.add_argument("--profile", action="store_true", help="print each import's top frames (cProfile)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--repeat", type=int, default=1, help="run each import N times, keep the fastest")
     parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -265,7 +288,7 @@ def main() -> int:
     checks = []
     for label in labels:
         results = {name: measure(label, args.database_url, sizes[name], files[name], workdir,
-                                 args.profile and name != "small", with_limit=name == "big")
+                                 args.profile and name != "small", with_limit=name == "big", repeat=args.repeat)
                    for name in ("small", "mid", "big")}
         checks += report(label, results["small"], results["mid"], results["big"])
     for path in files.values():

@@ -31,7 +31,10 @@ from berjasa.imports.kinds import Parsed, kind_named
 from berjasa.imports.models import ImportBatch, ImportKey, ImportPiece, ImportRowError
 from berjasa.time import today_wita
 
-CHUNK = 25_000
+CHUNK = 10_000
+# A SQLite commit writes out every page its chunk touched (most leaves of an index filled in random order, once
+# the table is large): fewer, larger chunks there.
+SQLITE_CHUNK = 25_000
 # SQLite keeps 2 MB of pages per connection; the import's writer gets this much (KiB) while it runs, so that the
 # indexes it inserts into at random (NIKs, event ids) stay in memory instead of being read again for every row.
 SQLITE_CACHE_KIB = 65_536
@@ -137,14 +140,15 @@ def _rare_collections() -> Iterator[None]:
 
 
 def _read(session: Session, job: chunks.Job, lines_read: int) -> Iterator[tuple[list[Parsed], int]]:
-    """The batch's lines after `lines_read`, parsed, CHUNK at a time, each with the lines read after it."""
+    """The batch's lines after `lines_read`, parsed, a chunk at a time, each with the lines read after it."""
+    size = CHUNK if session.get_bind().dialect.name == "postgresql" else SQLITE_CHUNK
     header = read_header(text_lines(storage.stored_pieces(session, job.batch_id)), job.kind.layout)
     records = Records(text_lines(storage.stored_pieces(session, job.batch_id)), header,
                       max(lines_read, header.end))
     parse = job.kind.parser(header, today_wita())
     parsed = (parse(*item) if not isinstance(item, RowError) else Parsed(item.number, None, errors=[item])
               for item in records)
-    while items := list(itertools.islice(parsed, CHUNK)):
+    while items := list(itertools.islice(parsed, size)):
         yield items, records.lines_read
 
 

@@ -45,6 +45,11 @@ def run(app, content, name="dtsen.csv"):
         return imports.run_import(session=session, batch_id=batch.id, actor=IMPORTER)
 
 
+def small_chunks(monkeypatch, rows):
+    monkeypatch.setattr(engine, "CHUNK", rows)
+    monkeypatch.setattr(engine, "SQLITE_CHUNK", rows)
+
+
 def stored_errors(session, batch_id=None):
     query = sa.select(ImportRowError.line, ImportRowError.column, ImportRowError.reason)
     if batch_id is not None:
@@ -53,7 +58,7 @@ def stored_errors(session, batch_id=None):
 
 
 def test_an_import_creates_participants_and_submitted_enrolments(engine_app, monkeypatch):
-    monkeypatch.setattr(engine, "CHUNK", 97)  # several chunks
+    small_chunks(monkeypatch, 97)  # several chunks
     content = csv_bytes(400, invalid_share=0.1, duplicate_share=0.05, seed=11)  # 40 invalid, 20 repeated
     batch = run(engine_app, content)
     assert (batch.status, batch.total, batch.done) == ("done", 400, 400)
@@ -82,7 +87,7 @@ HEADER = ("nik,name,sex,birth_date,phone,address,kecamatan,kelurahan,cohort,has_
 
 
 def test_a_repeated_nik_is_refused_as_a_duplicate_of_its_first_line(engine_app, monkeypatch):
-    monkeypatch.setattr(engine, "CHUNK", 2)  # the first line and its repeats fall in different chunks
+    small_chunks(monkeypatch, 2)  # the first line and its repeats fall in different chunks
     lines = [
         SITTI,                                                        # 2
         BASO,                                                         # 3
@@ -134,7 +139,7 @@ def test_a_newer_snapshot_refreshes_the_decile_only(engine_app):
 
 def test_an_import_resumes_where_a_crash_stopped_it(engine_app, monkeypatch):
     # On PostgreSQL the fourth chunk is in flight when the third fails: it must roll back too.
-    monkeypatch.setattr(engine, "CHUNK", 50)
+    small_chunks(monkeypatch, 50)
     content = csv_bytes(200, seed=9)
     calls = {"n": 0}
     real = chunks.write
@@ -164,7 +169,7 @@ def test_a_resumed_import_reads_on_from_the_line_it_stopped_at(app, monkeypatch)
     from berjasa.enrolment import dtsen
     from berjasa.imports import storage
 
-    monkeypatch.setattr(engine, "CHUNK", 3)
+    small_chunks(monkeypatch, 3)
     monkeypatch.setattr(storage, "PIECE", 256)
     people = [SITTI.replace("95708900001", f"9570890{n:04d}") for n in range(1, 9)]
     people[1] = people[1].replace(",,,Panakkukang", ',,"Jl. Veteran\nNo. 5",Panakkukang')  # lines 3-4
@@ -206,7 +211,7 @@ def test_a_resumed_import_reads_on_from_the_line_it_stopped_at(app, monkeypatch)
 def test_a_second_run_of_the_same_batch_takes_it_over(engine_app, monkeypatch):
     """A redelivered message may start a batch twice: the newer run takes over, the older one stops at its next
     chunk, and nothing is written or counted twice."""
-    monkeypatch.setattr(engine, "CHUNK", 40)
+    small_chunks(monkeypatch, 40)
     content = csv_bytes(200, invalid_share=0.05, seed=13)  # 10 invalid
     with engine_app.app_context(), db.new_session() as session, db.new_session() as other:
         batch = start(session, content)
@@ -257,7 +262,7 @@ def test_reading_fetches_the_file_piece_by_piece_as_it_goes(app, monkeypatch):
     from berjasa.imports import storage
 
     monkeypatch.setattr(storage, "PIECE", 2048)
-    monkeypatch.setattr(engine, "CHUNK", 100)
+    small_chunks(monkeypatch, 100)
     content = csv_bytes(1000, seed=2)  # about 145 KB: some 70 pieces
     fetched = []
 
