@@ -75,8 +75,8 @@ def _duplicate(kind: Kind, item: Parsed, first: int) -> Parsed:
 def write(session: Session, job: Job, chunk: Checked, before_claim: Callable[[], Any] | None = None) -> None:
     """Write a checked chunk in the caller's transaction and claim its place in the batch (Overtaken if that
     place is gone). `before_claim` waits for the chunk before this one to commit."""
-    bulk_insert(session, ImportKey.__table__, [
-        {"batch_id": job.batch_id, "key": key, "line": line} for key, line in chunk.new_keys.items()])
+    bulk_insert(session, ImportKey.__table__, [  # in key order: the index is filled leaf after leaf
+        {"batch_id": job.batch_id, "key": key, "line": line} for key, line in sorted(chunk.new_keys.items())])
     counts = _write_lines(session, job.batch_id, job.kind, chunk.items, job.actor)
     if before_claim is not None:
         before_claim()
