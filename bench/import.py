@@ -159,7 +159,7 @@ def _pg_copy(source_url: str, target_url: str, workdir: Path) -> float:
                     while block := data.read(1 << 20):
                         copy.write(block)
         elapsed = time.perf_counter() - started
-    for path in files.values():
+    for path in set(files.values()):
         path.unlink()
     return elapsed
 
@@ -291,7 +291,7 @@ def main() -> int:
                                  args.profile and name != "small", with_limit=name == "big", repeat=args.repeat)
                    for name in ("small", "mid", "big")}
         checks += report(label, results["small"], results["mid"], results["big"])
-    for path in files.values():
+    for path in set(files.values()):
         path.unlink()
     return 0 if all(checks) else 1
 
