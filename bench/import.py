@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -63,8 +64,9 @@ def child(url: str, path: str, profile: bool) -> None:
     from berjasa.enrolment import imports
     from workflows.roles import Role
 
-    app = app_for(url, Path(tempfile.mkdtemp(prefix="berjasa-bench-import-")))
-    with app.app_context():
+    instance = tempfile.TemporaryDirectory(prefix="berjasa-bench-import-")
+    app = app_for(url, Path(instance.name))
+    with instance, app.app_context():
         migrate.upgrade(db.engine)
         profiler = _profiler(profile)
         with db.new_session() as session, open(path, "rb") as file:
@@ -291,8 +293,7 @@ def main() -> int:
                                  args.profile and name != "small", with_limit=name == "big", repeat=args.repeat)
                    for name in ("small", "mid", "big")}
         checks += report(label, results["small"], results["mid"], results["big"])
-    for path in set(files.values()):
-        path.unlink()
+    shutil.rmtree(workdir, ignore_errors=True)
     return 0 if all(checks) else 1
 
 
