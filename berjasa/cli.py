@@ -102,11 +102,13 @@ def import_dtsen(path: str, username: str, errors_path: str | None) -> None:
     from berjasa.enrolment import imports
 
     ensure_schema(current_app)
-    content = Path(path).read_bytes()
-    with _friendly_errors(), db.new_session() as session:
+    with _friendly_errors(), db.new_session() as session, open(path, "rb") as file:
         actor = actor_for(session=session, username=username)
-        batch = imports.start_import(session=session, requested_by=username, filename=Path(path).name,
-                                     content=content, background=False)
+        # The file is kept in the database like an upload; after a crash the same command resumes its batch.
+        batch = imports.start_import(session=session, requested_by=username, filename=Path(path).name, file=file,
+                                     background=False, resume=True)
+        if batch.done:
+            click.echo(f"import {batch.id}: resuming after {batch.done} rows", err=True)
         with click.progressbar(length=batch.total, label=f"import {batch.id}", file=click.get_text_stream("stderr")
                                ) as bar:
             last = [0]
@@ -210,7 +212,7 @@ def demo_seed() -> None:
 def demo_dtsen(rows: int, invalid_share: float, duplicate_share: float, seed: int | None, delimiter: str,
                output) -> None:
     """Write a realistic synthetic DTSEN CSV (valid NIKs across the 15 kecamatan, some bad rows)."""
-    from berjasa.enrolment.dtsen import generate
+    from berjasa.enrolment.dtsen_demo import generate
 
     output.writelines(generate(rows, invalid_share=invalid_share, duplicate_share=duplicate_share, seed=seed,
                                delimiter=delimiter))

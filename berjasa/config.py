@@ -48,7 +48,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PREMIUM_JKM_MONTHLY": 6800,
         "PREMIUM_JHT_RATE_BP": 200,
         "DEFAULT_DECLARED_INCOME": 1_000_000,
-        "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
+        "IMPORT_MAX_BYTES": 512 * 1024 * 1024,  # a million DTSEN rows are about 150 MB
         # A TOML file that changes the SLA policies' durations (see berjasa/sla/policies.py); empty: the defaults.
         "SLA_POLICIES": "",
         # How many clocks one tick transaction handles (the tick repeats until nothing is due).
