@@ -2,9 +2,12 @@
 
 from berjasa.audit.models import AuditVerification
 from berjasa.auth.models import ApiToken, User
+from berjasa.bpjs.models import BpjsMembership
 from berjasa.calendar.models import CalendarChange, CalendarOverride
+from berjasa.checks.models import CheckNight, CheckRun
 from berjasa.claims.models import Claim, ClaimHospital, IdempotencyKey
 from berjasa.db import Base
+from berjasa.discrepancies.models import Discrepancy
 from berjasa.enrolment.models import CoveragePeriod, Enrolment, ImportBatch, ImportRowError
 from berjasa.events.models import CaseActivity, CaseEvent, ConsumerCursor, OutboxEvent, ProcessedMessage, Timer
 from berjasa.notifications.models import (
@@ -16,6 +19,7 @@ from berjasa.notifications.models import (
     WebhookEndpoint,
 )
 from berjasa.parties.models import Party, PlkkAgreement
+from berjasa.premiums.models import PremiumInvoice, PremiumPayment
 from berjasa.registry.models import Kecamatan, Participant
 from berjasa.sla.models import Breach, ClockRow
 from berjasa.system.models import Ping
@@ -23,7 +27,8 @@ from berjasa.system.models import Ping
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "AuditVerification", "Breach", "CalendarChange", "CalendarOverride", "CaseActivity", "CaseEvent",
+    "ApiToken", "AuditVerification", "BpjsMembership", "Breach", "CheckNight", "CheckRun", "Discrepancy",
+    "PremiumInvoice", "PremiumPayment", "CalendarChange", "CalendarOverride", "CaseActivity", "CaseEvent",
     "Claim", "ClaimHospital", "ClockRow", "ConsumerCursor", "CoveragePeriod", "Delivery", "DeliveryAttempt",
     "DigestRun", "Enrolment", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "Notification",
     "NotificationRead", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement", "ProcessedMessage", "Timer",

@@ -78,6 +78,15 @@ RULES: tuple[Rule, ...] = (
     Rule("enrolment.lapsed", "enrolment.lapse", ("caseworkers",),
          "{case} tidak aktif lagi sejak {effective_date}",
          "{case} lapsed from {effective_date}"),
+    Rule("discrepancy.opened", "discrepancy.created", ("responsible",),
+         "Selisih data baru ({check}): {case}, tanggung jawab {party}",
+         "New discrepancy ({check}): {case}, {party} responsible"),
+    Rule("discrepancy.reopened", "discrepancy.reopen", ("responsible",),
+         "Selisih data muncul lagi ({check}): {case}",
+         "Discrepancy found again ({check}): {case}"),
+    Rule("discrepancy.escalated", "sla.escalated", ("responsible",),
+         "Eskalasi: {case} ({check}) belum diselesaikan, terlambat {late}",
+         "Escalation: {case} ({check}) is still not resolved, {late} overdue", when=("case_type", "discrepancy")),
     Rule("webhook.disabled", "webhook.disabled", ("admins",),
          "Webhook {webhook} ({party}) dinonaktifkan setelah {failures} kegagalan berturut-turut",
          "Webhook {webhook} ({party}) was disabled after {failures} failures in a row"),
@@ -104,8 +113,25 @@ POLICIES = {
     "claim.hospital_update": ("Pembaruan mingguan rumah sakit", "Weekly hospital update"),
     "enrolment.verification": ("Verifikasi pendaftaran", "Enrolment verification"),
     "enrolment.activation": ("Aktivasi BPJS", "BPJS activation"),
+    "discrepancy.resolution": ("Penyelesaian selisih data", "Resolving a discrepancy"),
 }
-CASES = {"claim": ("klaim {id}", "claim {id}"), "enrolment": ("pendaftaran {id}", "enrolment {id}")}
+CASES = {"claim": ("klaim {id}", "claim {id}"), "enrolment": ("pendaftaran {id}", "enrolment {id}"),
+         "discrepancy": ("selisih data {id}", "discrepancy {id}")}
+CHECKS = {
+    "enrolment_active_not_at_bpjs": ("aktif di kota, tidak aktif di BPJS", "active in the city, not at BPJS"),
+    "active_at_bpjs_not_in_city": ("aktif di BPJS, tidak aktif di kota", "active at BPJS, not in the city"),
+    "kpj_mismatch": ("nomor KPJ berbeda", "KPJ number differs"),
+    "identity_mismatch": ("nama atau tanggal lahir berbeda", "name or birth date differs"),
+    "arrears": ("tunggakan iuran", "premium arrears"),
+    "premium_invoice_mismatch": ("tagihan iuran tidak sesuai", "premium invoice differs"),
+    "premium_unpaid": ("tagihan iuran belum dibayar", "premium invoice unpaid"),
+    "admitted_not_verified": ("dirawat tanpa keputusan BPJS", "in care with no BPJS decision"),
+    "claim_without_cover": ("klaim tanpa kepesertaan aktif", "claim without cover"),
+    "care_cost_mismatch": ("biaya perawatan berbeda", "care cost differs"),
+    "duplicate_open_claims": ("klaim ganda", "duplicate open claims"),
+    "paid_for_deceased_or_moved": ("dibayar untuk peserta meninggal/pindah", "paid for a deceased or moved person"),
+    "registered_elsewhere": ("terdaftar melalui pemberi kerja lain", "registered through another payer"),
+}
 DOCUMENTS = {
     "kpj_card": ("kartu KPJ", "KPJ card"),
     "ktp": ("KTP", "KTP"),
@@ -125,6 +151,8 @@ REASONS = {
     "incomplete_documents": ("dokumen tidak lengkap", "incomplete documents"),
     "other": ("lainnya", "other"),
 }
+#: Parameters that are codes, and their words.
+LABELS = {"policy": POLICIES, "party": PARTIES, "check": CHECKS, "reason": REASONS}
 UNITS = ((86400, "hari", "days", "day"), (3600, "jam", "hours", "hour"), (60, "menit", "minutes", "minute"))
 
 
@@ -147,17 +175,13 @@ def word(name: str, value: Any, english: bool) -> str:
     pick = 1 if english else 0
     if value is None:
         return "-"
-    if name == "policy":
-        return POLICIES.get(value, (value, value))[pick]
+    if name in LABELS:
+        return LABELS[name].get(value, (value, value))[pick]
     if name == "case":
         case_type, case_id = value
         return CASES.get(case_type, ("{id}", "{id}"))[pick].format(id=case_id)
-    if name == "party":
-        return PARTIES.get(value, (value, value))[pick]
     if name == "documents":
         return ", ".join(DOCUMENTS.get(d, (d, d))[pick] for d in value)
-    if name == "reason":
-        return REASONS.get(value, (value, value))[pick]
     if name in ("left", "late"):
         return duration(float(value), english)
     if name == "due":

@@ -50,6 +50,11 @@ DEFAULT_POLICIES: tuple[Policy, ...] = (
            frozenset({"activate"}), D("14wd"), "bpjs", "Berjasa policy: BPJS activates a membership the city sent",
            warn_before=D("3wd"), escalate_after=D("3wd"),
            description="BPJS registers the worker and confirms the programmes."),
+    Policy("discrepancy.resolution", "discrepancy", (Start("created"), Start("reopen")),
+           frozenset({"resolve", "dismiss"}), D("10wd"), "case",
+           "Berjasa policy: the responsible party sets a cross-check's finding right (or dismisses it)",
+           warn_before=D("2wd"), escalate_after=D("3wd"),
+           description="The party a discrepancy names resolves it, or it is resolved by the data."),
 )
 
 SETTINGS = ("duration", "warn_before", "escalate_after")

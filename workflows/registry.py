@@ -7,7 +7,7 @@ import importlib
 from workflows.engine import Workflow
 
 WORKFLOWS: dict[str, Workflow] = {}
-MODULES = ("workflows.enrolment", "workflows.claim")
+MODULES = ("workflows.enrolment", "workflows.claim", "workflows.discrepancy")
 
 
 def register(workflow: Workflow) -> Workflow:

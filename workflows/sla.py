@@ -87,7 +87,9 @@ class Policy:
     starts: tuple[Start, ...]
     stops: frozenset[str]  # triggers that meet a running clock ("created" for the report itself)
     duration: Duration
-    party: str  # who answers for it: "disnaker", "bpjs" or "hospital" (the treating hospital, resolved from the case)
+    # who answers for it: "disnaker", "bpjs", "hospital" (the treating hospital, resolved from the case) or "case"
+    # (the party the case itself names: a discrepancy's responsible party)
+    party: str
     source: str  # the legal source, or "Berjasa policy" where no regulation sets it
     warn_before: Duration | None = None
     escalate_after: Duration | None = None
@@ -169,6 +171,7 @@ class CaseAt:
     fields: Mapping[str, Any]
     hospital_id: int | None
     final_states: frozenset[str]
+    party: str | None = None  # the party the case names, for policies whose party is "case"
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,8 @@ def _instant(start: Start, case: CaseAt, event: Transitioned) -> datetime:
 
 def _started(policy: Policy, calendar: Calendar, case: CaseAt, began: datetime, run: int) -> Clock:
     due = policy.due(began, 0.0, calendar)
-    return Clock(policy.name, run, "running", policy.party, case.hospital_id if policy.party == "hospital" else None,
+    party = (case.party or "disnaker") if policy.party == "case" else policy.party
+    return Clock(policy.name, run, "running", party, case.hospital_id if party == "hospital" else None,
                  began, began, 0.0, due, policy.warn_at(due, calendar), None,
                  calendar_version=_version(policy, calendar))
 
@@ -327,6 +331,6 @@ def _with_state(clock: Clock, policy: Policy | None, calendar: Calendar, event: 
 
 def _handed_over(clock: Clock, policy: Policy | None, hospital_id: int | None) -> Clock:
     """A referral moves the treating hospital's running clocks to the receiving hospital."""
-    if policy is None or policy.party != "hospital" or not clock.open or clock.hospital_id == hospital_id:
+    if policy is None or clock.party != "hospital" or not clock.open or clock.hospital_id == hospital_id:
         return clock
     return replace(clock, hospital_id=hospital_id)

@@ -25,6 +25,8 @@ class Enrolment(CaseMixin, Base):
     participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id"), index=True)
     jht: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"), index=True)
+    # Why a terminated enrolment ended (terminate's reason: deceased, moved, formal_employment, other).
+    end_reason: Mapped[str | None] = mapped_column(sa.String(32))
 
     participant: Mapped[Participant] = relationship(lazy="joined", innerjoin=True)
 

@@ -55,21 +55,27 @@ def activated(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts:
 
 
 def cover_ended(trigger: str) -> ApplyOf:
-    """Lapse and termination close the open coverage period the day before `effective_date`."""
+    """Lapse and termination close the open coverage period the day before `effective_date`; a termination
+    records its reason on the enrolment."""
 
-    def apply(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> None:
-        period = step.session.scalar(sa.select(CoveragePeriod).where(CoveragePeriod.enrolment_id == enrolment.id,
-                                                                     CoveragePeriod.end_date.is_(None)))
-        if period is None:
-            return  # a lapsed enrolment being terminated: its period is closed already
-        effective = data["effective_date"]
-        if effective <= period.start_date:
-            raise ValidationFailed("effective_date must be after the coverage start", errors={
-                "data.effective_date": [f"must be after {period.start_date.isoformat()}"]})
-        period.end_date = effective - timedelta(days=1)
-        period.end_reason = f"{trigger}: {data['reason']}"
+    def apply(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> Changes | None:
+        _close_period(step, enrolment, data, trigger)
+        return {"end_reason": data["reason"]} if trigger == "terminate" else None
 
     return apply
+
+
+def _close_period(step: Step, enrolment: Enrolment, data: Mapping[str, Any], trigger: str) -> None:
+    period = step.session.scalar(sa.select(CoveragePeriod).where(CoveragePeriod.enrolment_id == enrolment.id,
+                                                                 CoveragePeriod.end_date.is_(None)))
+    if period is None:
+        return  # a lapsed enrolment being terminated: its period is closed already
+    effective = data["effective_date"]
+    if effective <= period.start_date:
+        raise ValidationFailed("effective_date must be after the coverage start", errors={
+            "data.effective_date": [f"must be after {period.start_date.isoformat()}"]})
+    period.end_date = effective - timedelta(days=1)
+    period.end_reason = f"{trigger}: {data['reason']}"
 
 
 TRIGGERS = Triggers(WORKFLOW, [

@@ -1,12 +1,4 @@
-import csv
-import io
-import itertools
-import shutil
-import tempfile
-from collections.abc import Iterator
-from typing import BinaryIO
-
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import current_app, jsonify
 from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
@@ -30,10 +22,8 @@ from berjasa.enrolment.schemas import (
     PremiumArgs,
     PremiumReportSchema,
 )
-from berjasa.errors import ValidationFailed
-from berjasa.fields import clean_text
+from berjasa.imports.web import UPLOAD_BODY, errors_response, upload
 from berjasa.pagination import PageArgs
-from berjasa.parsing import UnsupportedMediaType
 from workflows.roles import Role
 
 blp = v1_blueprint("enrolments", __name__, "Enrolment cases, coverage and premiums")
@@ -170,14 +160,10 @@ class Imports(MethodView):
 
     @roles_required(Role.CASEWORKER, Role.ADMIN)
     @blp.response(202, ImportBatchSchema)
-    @blp.doc(requestBody={"required": True, "content": {
-        "text/csv": {"schema": {"type": "string"}},
-        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",
-                                                                                      "format": "binary"}}}},
-    }})
+    @blp.doc(requestBody=UPLOAD_BODY)
     def post(self):
         """Upload a DTSEN CSV; it is checked at once (header, text) and imported in the background."""
-        filename, file = _upload()
+        filename, file = upload()
         with file:
             batch = imports.start_import(session=db.session, requested_by=current_actor().username,
                                          filename=filename, file=file)
@@ -199,41 +185,4 @@ class ImportErrors(MethodView):
     @blp.response(200, content_type="text/csv", description="line,column,reason")
     def get(self, batch_id):
         """The refused rows of an import: line, column and reason, as CSV."""
-        rows = imports.row_errors(session=db.session, batch_id=batch_id)
-        first = next(rows, None)  # a 404 for an unknown import comes before the response starts
-        return Response(stream_with_context(_csv_lines(first, rows)), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename=import-{batch_id}-errors.csv"})
-
-
-def _csv_lines(first, rows) -> Iterator[str]:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["line", "column", "reason"])
-    for row in itertools.chain([first] if first else [], rows):
-        writer.writerow(row)
-        if out.tell() > 65536:
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
-    yield out.getvalue()
-
-
-def _upload() -> tuple[str, BinaryIO]:
-    """The uploaded file, spooled to a temporary file as it arrives: a large upload never sits in memory,
-    and no database transaction waits on a slow sender."""
-    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
-    if request.mimetype == "multipart/form-data":
-        upload = request.files.get("file")  # werkzeug spools a large part to disk
-        if upload is None:
-            raise ValidationFailed("No file uploaded", errors={"file": ["send the CSV in the form field 'file'"]})
-        return upload.filename or "upload.csv", upload.stream
-    if request.mimetype in ("text/csv", "text/plain", "application/octet-stream"):
-        filename = request.headers.get("X-Filename", "upload.csv")
-        if problem := clean_text(filename):
-            raise ValidationFailed("Bad X-Filename", errors={"X-Filename": [problem]})
-        spool = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115 (closed by the caller)
-        shutil.copyfileobj(request.stream, spool, 1 << 20)
-        spool.seek(0)
-        return filename, spool
-    raise UnsupportedMediaType("Send the CSV as text/csv or multipart/form-data",
-                               errors={"Content-Type": [f"{request.mimetype or 'none'} is not accepted"]})
+        return errors_response(imports.row_errors(session=db.session, batch_id=batch_id), batch_id)

@@ -250,8 +250,11 @@ def _collect(session: Session, job: chunks.Job, future: Future, progress: Progre
 def _finish(session: Session, batch_id: int) -> ImportBatch:
     with unit_of_work(session):
         # `total` was counted from the file's lines at upload; what was read is the truth.
-        session.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status != "done")
-                        .values(status="done", finished_at=utcnow(), total=ImportBatch.done))
+        finished = session.execute(
+            sa.update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status != "done")
+            .values(status="done", finished_at=utcnow(), total=ImportBatch.done).returning(ImportBatch.kind)).first()
         session.execute(sa.delete(ImportKey).where(ImportKey.batch_id == batch_id))
         session.execute(sa.delete(ImportPiece).where(ImportPiece.batch_id == batch_id))
+        if finished is not None:  # what follows an import (the cross-checks) hears of it once
+            emit(session, "import.finished", payload={"batch_id": batch_id, "kind": finished.kind})
     return get_batch(session=session, batch_id=batch_id)

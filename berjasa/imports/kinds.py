@@ -62,6 +62,9 @@ class Kind(Protocol):
 # kind name -> "module:attribute" of its Kind, imported when first used (berjasa.imports imports no domain).
 KINDS: dict[str, str] = {
     "dtsen": "berjasa.enrolment.imports:DTSEN",
+    "bpjs": "berjasa.bpjs.imports:BPJS",
+    "bpjs_invoices": "berjasa.premiums.imports:INVOICES",
+    "city_payments": "berjasa.premiums.imports:PAYMENTS",
 }
 
 

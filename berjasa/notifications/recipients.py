@@ -67,8 +67,12 @@ def contexts(session: Session, events: Sequence[Event]) -> list[Context]:
         claims = {row.id: row for row in rows}
     data = _transition_data(session, [e for e in events if e.case_version is not None and e.case_id is not None
                                       and not e.event_type.endswith(".created")])
+    discrepancies = _discrepancies(session, {e.case_id for e in events if e.case_type == "discrepancy"})
     for context in found:
         event = context.event
+        context.facts["case_type"] = event.case_type
+        if event.case_type == "discrepancy" and event.case_id in discrepancies:
+            context.facts.update(discrepancies[event.case_id])
         claim = claims.get(event.case_id) if event.case_type == "claim" else None
         if claim is not None:
             context.facts.update(hospital_id=claim.hospital_id, reporting_party_id=claim.reporting_party_id,
@@ -76,6 +80,18 @@ def contexts(session: Session, events: Sequence[Event]) -> list[Context]:
                                  paid_total=claim.paid_total)
         context.data = data.get((event.case_type, event.case_id, event.case_version), {})
     return found
+
+
+def _discrepancies(session: Session, ids: set[Any]) -> dict[int, dict[str, Any]]:
+    """A discrepancy's responsible party (and hospital) and its check, which its events' rules read."""
+    from berjasa.discrepancies.models import Discrepancy
+
+    ids.discard(None)
+    if not ids:
+        return {}
+    rows = session.execute(sa.select(Discrepancy.id, Discrepancy.party, Discrepancy.hospital_id, Discrepancy.check)
+                           .where(Discrepancy.id.in_(ids)))
+    return {row.id: {"party": row.party, "hospital_id": row.hospital_id, "check": row.check} for row in rows}
 
 
 def _transition_data(session: Session, events: Iterable[Event]) -> dict[tuple[str, int, int], dict[str, Any]]:
@@ -105,8 +121,10 @@ def _one(session: Session, name: str, context: Context, home: Mapping[str, int])
         role, party = fixed[name]
         return [Audience(role.value, party)] if party is not None else []
     if name == "responsible":
-        payload = context.event.payload
-        return _of_party(session, payload.get("party"), payload.get("hospital_id"), home)
+        payload, facts = context.event.payload, context.facts
+        if payload.get("party"):
+            return _of_party(session, payload.get("party"), payload.get("hospital_id"), home)
+        return _of_party(session, facts.get("party"), facts.get("hospital_id"), home)
     if name == "treating_hospital":
         return _hospital(context.facts.get("hospital_id"))
     if name == "receiving_hospital":

@@ -65,6 +65,10 @@ def parameters(session: Session, rule: Rule, context: Context) -> dict[str, Any]
     for name, source in FROM_DATA.items():
         if source in context.data:
             params[name] = context.data[source]
+    if context.facts.get("check"):
+        params["check"] = context.facts["check"]
+        if not event.event_type.startswith("sla."):
+            params["party"] = _party_word(session, context.facts.get("party"), context.facts.get("hospital_id"))
     if "reporter" in context.facts:
         params["reporter"] = context.facts["reporter"]
     if context.facts.get("paid_total") is not None:
@@ -73,6 +77,13 @@ def parameters(session: Session, rule: Rule, context: Context) -> dict[str, Any]
         params.update(webhook=payload.get("endpoint_id"), party=payload.get("party"),
                       failures=payload.get("failures"), link=f"/api/v1/webhooks/{payload.get('endpoint_id')}")
     return params
+
+
+def _party_word(session: Session, party: str | None, hospital_id: int | None) -> str | None:
+    """A party as its message names it: disnaker, bpjs, or the hospital's code."""
+    if party == "hospital":
+        return party_codes(session, [hospital_id]).get(hospital_id, party)
+    return party
 
 
 def _clock_params(session: Session, payload: Mapping[str, Any], at: datetime) -> dict[str, Any]:

@@ -62,23 +62,31 @@ def on_transition(session: Session, case: Any, *, trigger: str, from_state: str 
                  {p.name: p for p in mine}, at)
 
 
-def start_many(session: Session, model: type, cases: Sequence[tuple[int, str | None]], at: datetime) -> None:
-    """The clocks of many new cases of one kind, created together at `at` in their initial state (a bulk import),
-    as (case id, kecamatan). The engine runs once: such cases differ in nothing a new case's clock starts from
-    (a policy that read another field of the case would find it missing here, and fail loudly)."""
+def start_many(session: Session, model: type, cases: Sequence[tuple[Any, ...]], at: datetime) -> None:
+    """The clocks of many new cases of one kind, created together at `at` in their initial state (a bulk import,
+    a check run), as (case id, kecamatan) or (case id, kecamatan, party, hospital id) for cases that name their
+    responsible party. The engine runs once per party: such cases differ in nothing else a new case's clock starts
+    from (a policy that read another field of the case would find it missing here, and fail loudly)."""
     mine = [p for p in policy_store.in_force() if p.case_type == model.case_type]
     if not mine or not cases:
         return
     workflow = model.workflow
     event = Transitioned("created", None, workflow.initial.value, at, {})
-    template = on_event(mine, StoredCalendar(session), [],
-                        CaseAt(model.case_type, {"created_at": at}, None, workflow.final), event)
-    write_moves(session, [Moved(model.case_type, case_id, kecamatan, None, clock)
-                          for case_id, kecamatan in cases for clock in template], {p.name: p for p in mine}, at)
+    calendar = StoredCalendar(session)
+    templates: dict[tuple[Any, Any], list[Clock]] = {}
+    moves = []
+    for case_id, kecamatan, *named in cases:
+        party, hospital_id = named if named else (None, None)
+        if (party, hospital_id) not in templates:
+            templates[(party, hospital_id)] = on_event(mine, calendar, [], CaseAt(
+                model.case_type, {"created_at": at}, hospital_id, workflow.final, party), event)
+        moves += [Moved(model.case_type, case_id, kecamatan, None, clock) for clock in templates[(party, hospital_id)]]
+    write_moves(session, moves, {p.name: p for p in mine}, at)
 
 
 def _case_at(case: Any) -> CaseAt:
-    return CaseAt(case.case_type, CaseFields(case), getattr(case, "hospital_id", None), case.workflow.final)
+    return CaseAt(case.case_type, CaseFields(case), getattr(case, "hospital_id", None), case.workflow.final,
+                  getattr(case, "party", None))
 
 
 class CaseFields(Mapping):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from berjasa.calendar.service import StoredCalendar
 from berjasa.claims.models import Claim
 from berjasa.db import utcnow
+from berjasa.discrepancies.models import Discrepancy
 from berjasa.enrolment.models import Enrolment
 from berjasa.events.models import CaseEvent
 from berjasa.parties.models import Party
@@ -25,7 +26,7 @@ from berjasa.transaction import unit_of_work
 from workflows.calendar import Calendar
 from workflows.sla import CaseAt, Clock, Transitioned, evaluate, on_event
 
-MODELS = {"claim": Claim, "enrolment": Enrolment}
+MODELS = {"claim": Claim, "enrolment": Enrolment, "discrepancy": Discrepancy}
 COMPARED = ("state", "party", "hospital_id", "started_at", "due_at", "warn_at", "stopped_at", "warned_at",
             "breached_at", "escalate_at", "escalated_at")
 ATTENTION = ("warned_at", "breached_at", "escalated_at", "escalate_at")
@@ -104,11 +105,12 @@ def replay(policies: list, calendar: Calendar, case: Any, events: list[CaseEvent
            now: datetime) -> list[Clock]:
     """The case's clocks as its events make them, evaluated at `now`."""
     clocks: list[Clock] = []
-    hospital_id = None
+    # a claim's hospital follows its admissions and referrals; other cases name theirs on the row
+    hospital_id = None if case.case_type == "claim" else getattr(case, "hospital_id", None)
     for event in events:
         if event.data.get("hospital") and event.trigger != "create":
             hospital_id = hospitals.get(event.data["hospital"], hospital_id)
-        seen = CaseAt(case.case_type, CaseFields(case), hospital_id, case.workflow.final)
+        seen = CaseAt(case.case_type, CaseFields(case), hospital_id, case.workflow.final, getattr(case, "party", None))
         trigger = "created" if event.trigger == "create" else event.trigger
         clocks = on_event(policies, calendar, clocks, seen,
                           Transitioned(trigger, event.from_state, event.to_state, event.created_at, event.data))
