@@ -41,17 +41,21 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from berjasa.auth.views import users
     from berjasa.calendar.views import blp as calendar
     from berjasa.cases.views import blp as workflows
+    from berjasa.checks.views import blp as checks
     from berjasa.claims.views import blp as claims
+    from berjasa.discrepancies.views import blp as discrepancies
     from berjasa.enrolment.views import blp as enrolments
+    from berjasa.imports.views import blp as imports
     from berjasa.notifications.views import blp as notifications
     from berjasa.parties.views import blp as hospitals
+    from berjasa.premiums.views import blp as premiums
     from berjasa.registry.views import blp as registry
     from berjasa.sla.views import blp as sla
     from berjasa.system.views import blp as system
 
     app.register_blueprint(system)
     for blueprint in (me, users, hospitals, registry, workflows, enrolments, claims, audit, sla, calendar,
-                      notifications):
+                      notifications, imports, premiums, checks, discrepancies):
         api.register_blueprint(blueprint)
 
 

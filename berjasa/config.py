@@ -74,6 +74,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DIGEST_DUE_SOON_DAYS": 3,
         # Where people reach the API: the links in e-mails and webhook bodies start with it.
         "PUBLIC_URL": "http://127.0.0.1:8000",
+        # Cross-checks. The lapse rule (3 months of arrears) is UNCONFIRMED in regulation: a setting; with
+        # CHECK_ARREARS_LAPSE the system lapses such enrolments itself.
+        "CHECK_ARREARS_MONTHS": 3,
+        "CHECK_ARREARS_LAPSE": False,
+        # A claim in hospital care this many days with no BPJS decision is a discrepancy.
+        "CHECK_ADMITTED_DAYS": 7,
+        # Names for one NIK that score below this (rapidfuzz token_sort_ratio, 0-100) differ.
+        "CHECK_NAME_SCORE": 85,
+        # Every check runs in full on the first tick after this hour (WITA), once a day.
+        "CHECK_NIGHTLY_HOUR": 2,
     }
 
 
@@ -114,6 +124,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     _check_cohorts(config)
     _check_sla_policies(config)
     _check_notifications(config)
+    _check_checks(config)
     _check_secret_key(config, instance_path)
     _make_instance_folder(config, instance_path)
     if config["AUTO_MIGRATE"] is None:
@@ -205,6 +216,21 @@ def _check_notifications(config: dict[str, Any]) -> None:
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{_name('PUBLIC_URL')} must be an http:// or https:// URL, not {url!r}")
     config["PUBLIC_URL"] = url.rstrip("/")
+
+
+def _check_checks(config: dict[str, Any]) -> None:
+    for key in ("CHECK_ARREARS_MONTHS", "CHECK_ADMITTED_DAYS"):
+        _check_positive_int(config, key)
+    for key in ("CHECK_NAME_SCORE", "CHECK_NIGHTLY_HOUR"):
+        _check_positive_int(config, key, minimum=0)
+    if config["CHECK_NAME_SCORE"] > 100:
+        raise ConfigError(f"{_name('CHECK_NAME_SCORE')} must be a score from 0 to 100")
+    if config["CHECK_NIGHTLY_HOUR"] > 23:
+        raise ConfigError(f"{_name('CHECK_NIGHTLY_HOUR')} must be an hour from 0 to 23")
+    lapse = config.get("CHECK_ARREARS_LAPSE")
+    if isinstance(lapse, str):
+        lapse = lapse.strip().lower() in ("1", "true", "yes", "on")
+    config["CHECK_ARREARS_LAPSE"] = bool(lapse)
 
 
 def _check_sla_policies(config: dict[str, Any]) -> None:

@@ -42,6 +42,7 @@ pong = consumer("pong", queue="default", transactional=False, max_retries=5)(rec
 def tick() -> None:
     """The scheduler's heartbeat: the timers and the SLA clocks that fell due (each once, even with two
     schedulers: rows are claimed with SKIP LOCKED)."""
+    from berjasa.checks.service import request_nightly
     from berjasa.db import db
     from berjasa.events.service import claim_due_timers
     from berjasa.sla.service import tick as sla_tick
@@ -53,6 +54,8 @@ def tick() -> None:
             fired = claim_due_timers(session)
         clocks = sla_tick(session=session, batch=app.config["TICK_BATCH"])
     send_due(app)
+    with app.app_context(), db.new_session() as session:
+        request_nightly(session, app.config)
     if fired or clocks.clocks:
         log.info("tick: %d timer(s) due; clocks: %d warned, %d breached, %d escalated", len(fired), clocks.warned,
                  clocks.breached, clocks.escalated)
@@ -81,6 +84,18 @@ def run_dtsen_import(session: Session, event: Event) -> None:
 
 dtsen_import = consumer("dtsen_import", queue="imports", transactional=False, time_limit=3_600_000,
                         max_retries=3)(run_dtsen_import)
+
+
+def run_checks(session: Session, events: list[Event]) -> None:
+    """The cross-checks: scoped runs on what the events are about, full runs after imports and on request (each
+    check's run commits on its own; a redelivered batch finds nothing new to open)."""
+    from berjasa.checks.service import handle_events
+
+    handle_events(session, events, get_app().config)
+
+
+checks = consumer("checks", queue="checks", batch=True, transactional=False, time_limit=3_600_000,
+                  max_retries=5)(run_checks)
 
 
 def run_audit_verification(session: Session, event: Event) -> None:

@@ -52,7 +52,7 @@ def consumer(
             if transactional:
                 handle_batch(name, handler, messages, throws, batch=batch, ordered=ordered)
             else:
-                handle_each(name, handler, messages)
+                handle_each(name, handler, messages, batch=batch)
 
         run.__name__ = name
         return dramatiq.actor(
@@ -101,8 +101,10 @@ def handle_batch(
         return outcomes
 
 
-def handle_each(name: str, handler: Handler, events: Sequence[EventMessage]) -> list[str]:
-    """Run a self-committing, idempotent handler per event, then record the event as processed."""
+def handle_each(name: str, handler: Handler | BatchHandler, events: Sequence[EventMessage], *,
+                batch: bool = False) -> list[str]:
+    """Run a self-committing, idempotent handler per event (with batch=True once on the batch's new events), then
+    record the events as processed."""
     import sqlalchemy as sa
 
     from berjasa.db import db
@@ -112,14 +114,18 @@ def handle_each(name: str, handler: Handler, events: Sequence[EventMessage]) -> 
 
     outcomes = []
     with get_app().app_context(), db.new_session() as session:
+        with session.begin():
+            seen = set(session.scalars(sa.select(ProcessedMessage.message_id).where(
+                ProcessedMessage.consumer == name, ProcessedMessage.message_id.in_([e.event_id for e in events]))))
+        fresh = [event for event in events if event.event_id not in seen]
+        if batch and fresh:
+            handler(session, fresh)
         for event in events:
-            with session.begin():
-                seen = session.scalar(sa.select(ProcessedMessage.message_id).where(
-                    ProcessedMessage.consumer == name, ProcessedMessage.message_id == event.event_id))
-            if seen:
+            if event.event_id in seen:
                 outcomes.append("duplicate")
                 continue
-            handler(session, event)
+            if not batch:
+                handler(session, event)
             with unit_of_work(session):
                 claim_messages(session, consumer=name, message_ids=[event.event_id])
             outcomes.append("done")

@@ -85,7 +85,8 @@ def kpj_mismatch(ctx: Context) -> list[Finding]:
 def identity_mismatch(ctx: Context) -> list[Finding]:
     """Birth dates that differ, and names that differ beyond spelling: rapidfuzz's token-sort ratio of the two names
     (lower case, punctuation removed) below BERJASA_CHECK_NAME_SCORE (85 by default: "Sitti Rahmawati" and "Siti
-    Rahmawati" score 97, "Muh. Akbar" and "Muhammad Akbar" 82, "Andi Rahman" and "Baso Tangko" 27)."""
+    Rahmawati" score 97, "Nurul Hamzah" and "Nurul Hamza" 96, "Muh. Akbar" and "Muhammad Akbar" 78, "Andi Rahman"
+    and "Baso Tangko" 36)."""
     query = (sa.select(P.id, P.kecamatan_code, P.name, P.birth_date, M.name.label("bpjs_name"),
                        M.birth_date.label("bpjs_birth_date"), M.line)
              .join(M, _membership(ctx))

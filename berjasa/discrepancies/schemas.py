@@ -6,6 +6,7 @@ from berjasa.cases.schemas import CaseFieldsSchema
 from berjasa.pagination import PageArgs, page_schema
 from berjasa.registry.schemas import KECAMATAN_CODES
 from berjasa.sla.schemas import ClockSchema
+from berjasa.time import wita_iso
 from workflows.checks import BY_NAME, PARTIES, SEVERITIES
 from workflows.discrepancy import DiscrepancyState
 
@@ -77,7 +78,7 @@ class CheckRunSchema(ma.Schema):
     full = ma.fields.Boolean()
     status = ma.fields.String(metadata={"description": "done, or skipped (no BPJS file yet)"})
     import_batch_id = ma.fields.Integer(allow_none=True)
-    started_at = ma.fields.String()
+    started_at = ma.fields.Function(lambda run: wita_iso(run.started_at), metadata={"description": "WITA"})
     seconds = ma.fields.Float()
     found = ma.fields.Integer()
     opened = ma.fields.Integer()

@@ -129,22 +129,25 @@ class PremiumReportSchema(ma.Schema):
 
 class ImportBatchSchema(ma.Schema):
     id = ma.fields.Integer()
-    kind = ma.fields.String(metadata={"description": "the kind of file: dtsen"})
+    kind = ma.fields.String(metadata={"description": "the kind of file: dtsen, bpjs, bpjs_invoices, city_payments"})
     filename = ma.fields.String()
     sha256 = ma.fields.String()
     status = ma.fields.String(metadata={"description": "queued, running, done"})
     lines_read = ma.fields.Integer(metadata={"description": "lines of the file read so far, the header included"})
     total = ma.fields.Integer()
     done = ma.fields.Integer()
-    created = ma.fields.Integer(metadata={"description": "rows that opened a new enrolment"})
-    updated = ma.fields.Integer(metadata={"description": "known people whose decile was refreshed"})
-    unchanged = ma.fields.Integer(metadata={"description": "known people with an open enrolment already"})
+    created = ma.fields.Integer(metadata={"description": "dtsen: rows that opened a new enrolment; bpjs: rows "
+                                                         "stored; invoices, payments: new or corrected"})
+    updated = ma.fields.Integer(metadata={"description": "dtsen: known people whose decile was refreshed"})
+    unchanged = ma.fields.Integer(metadata={"description": "dtsen: known people with an open enrolment already; "
+                                                           "invoices, payments: already recorded as they are"})
     rejected = ma.fields.Integer(metadata={"description": "rows refused; see errors.csv"})
     requested_by = ma.fields.String()
     created_at = ma.fields.Function(lambda b: wita_iso(b.created_at), metadata={"description": "WITA"})
     finished_at = ma.fields.Function(lambda b: wita_iso(b.finished_at), allow_none=True,
                                      metadata={"description": "WITA"})
-    errors_url = ma.fields.Function(lambda b: f"/api/v1/enrolments/imports/{b.id}/errors.csv")
+    errors_url = ma.fields.Function(lambda b: f"/api/v1/enrolments/imports/{b.id}/errors.csv" if b.kind == "dtsen"
+                                    else f"/api/v1/imports/batches/{b.id}/errors.csv")
 
 
 ImportBatchPageSchema = page_schema(ImportBatchSchema, "ImportBatchPage")

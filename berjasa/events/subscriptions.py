@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from berjasa.events.models import OutboxEvent
+from workflows.checks import EVENT_TYPES as CHECKED
 from workflows.notifications import EVENT_TYPES as NOTIFIED
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
@@ -22,6 +23,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "notifications": (*NOTIFIED, "timer.due"),
     # webhook POSTs and e-mails to send now
     "deliveries": ("delivery.due",),
+    # the cross-checks: what their declarations name (workflows/checks.py), imports done, runs asked for
+    "checks": (*CHECKED, "import.finished", "checks.requested"),
 }
 
 
