@@ -20,6 +20,7 @@ from workflows.roles import USER_ROLES, Role
 def register(app: Flask) -> None:
     app.cli.add_command(sla_group)
     app.cli.add_command(import_group)
+    app.cli.add_command(checks_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
@@ -96,17 +97,52 @@ def import_group() -> None:
               help="Write the refused rows (line, column, reason) to this CSV file.")
 def import_dtsen(path: str, username: str, errors_path: str | None) -> None:
     """Import a DTSEN CSV now, with a progress bar; print the counts and where the row errors are."""
+    _import_file("dtsen", path, username, errors_path, "/api/v1/enrolments/imports/{}/errors.csv")
+
+
+@import_group.command("bpjs")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "username", default="bpjs-import", show_default=True,
+              help="The user the import is recorded for (a system actor if no such user).")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, writable=True),
+              help="Write the refused rows (line, column, reason) to this CSV file.")
+@click.option("--no-checks", is_flag=True, help="Leave the cross-checks to the workers (they run on the import).")
+def import_bpjs(path: str, username: str, errors_path: str | None, no_checks: bool) -> None:
+    """Import a BPJS membership file now, with a progress bar; then run the cross-checks on it in full and print
+    what they found, opened and resolved."""
+    batch = _import_file("bpjs", path, username, errors_path, "/api/v1/imports/batches/{}/errors.csv")
+    if not no_checks:
+        _run_checks_after(batch)
+
+
+@import_group.command("invoices")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "username", default="bpjs-import", show_default=True)
+def import_invoices(path: str, username: str) -> None:
+    """Import BPJS's premium invoices (CSV: reference, month, cohort, programme, participants, amount, due_on)."""
+    _import_file("bpjs_invoices", path, username, None, "/api/v1/imports/batches/{}/errors.csv")
+
+
+@import_group.command("payments")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "username", default="payments-import", show_default=True)
+def import_payments(path: str, username: str) -> None:
+    """Import the city's premium payments (CSV: reference, invoice_reference, paid_on, amount)."""
+    _import_file("city_payments", path, username, None, "/api/v1/imports/batches/{}/errors.csv")
+
+
+def _import_file(kind: str, path: str, username: str, errors_path: str | None, errors_url: str):
     from pathlib import Path
 
     from berjasa.auth.service import actor_for
-    from berjasa.enrolment import imports
+    from berjasa.imports import engine
 
     ensure_schema(current_app)
     with _friendly_errors(), db.new_session() as session, open(path, "rb") as file:
         actor = actor_for(session=session, username=username)
         # The file is kept in the database like an upload; after a crash the same command resumes its batch.
-        batch = imports.start_import(session=session, requested_by=username, filename=Path(path).name, file=file,
-                                     background=False, resume=True)
+        batch = engine.start(session=session, kind=kind, requested_by=username, filename=Path(path).name, file=file,
+                             background=False, resume=True)
         if batch.done:
             click.echo(f"import {batch.id}: resuming after {batch.done} rows", err=True)
         with click.progressbar(length=batch.total, label=f"import {batch.id}", file=click.get_text_stream("stderr")
@@ -117,15 +153,50 @@ def import_dtsen(path: str, username: str, errors_path: str | None) -> None:
                 bar.update(current.done - last[0])
                 last[0] = current.done
 
-            batch = imports.run_import(session=session, batch_id=batch.id, actor=actor, progress=advance)
+            batch = engine.run(session=session, batch_id=batch.id, actor=actor, progress=advance)
     click.echo(f"import {batch.id}: {batch.total} rows, {batch.created} created, {batch.updated} updated, "
                f"{batch.unchanged} unchanged, {batch.rejected} rejected")
     if errors_path:
         with db.new_session() as session, open(errors_path, "w", newline="", encoding="utf-8") as out:
-            imports.write_errors(imports.row_errors(session=session, batch_id=batch.id), out)
+            engine.write_errors(engine.row_errors(session=session, batch_id=batch.id), out)
         click.echo(f"row errors: {errors_path} ({batch.rejected} rows)")
     elif batch.rejected:
-        click.echo(f"row errors: GET /api/v1/enrolments/imports/{batch.id}/errors.csv (or --errors FILE)")
+        click.echo(f"row errors: GET {errors_url.format(batch.id)} (or --errors FILE)")
+    return batch
+
+
+def _run_checks_after(batch) -> None:
+    from berjasa.checks.service import after_import_finished
+
+    with db.new_session() as session:
+        runs = after_import_finished(session, batch.id, batch.kind, current_app.config)
+    for run in runs:
+        click.echo(f"check {run.check}: {run.found} found, {run.opened} opened, {run.reopened} reopened, "
+                   f"{run.auto_resolved} resolved by data ({run.seconds:.2f} s)")
+
+
+@click.group("checks", help="The cross-checks between Disnaker, BPJS and the hospitals.")
+def checks_group() -> None:
+    pass
+
+
+@checks_group.command("run")
+@click.option("--check", "names", multiple=True, help="A check to run (repeat; default: every check).")
+def checks_run(names: tuple[str, ...]) -> None:
+    """Run checks in full now and print what each found, opened, reopened and resolved by data."""
+    from berjasa.checks.runner import run_checks
+    from workflows.checks import BY_NAME, CHECKS
+
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise click.BadParameter(f"unknown check(s) {', '.join(unknown)}; one of {', '.join(BY_NAME)}")
+    ensure_schema(current_app)
+    with db.new_session() as session:
+        runs = run_checks(session, [c for c in CHECKS if not names or c.name in names], trigger="manual",
+                          config=current_app.config)
+    for run in runs:
+        click.echo(f"check {run.check}: {run.status}, {run.found} found, {run.opened} opened, {run.reopened} "
+                   f"reopened, {run.auto_resolved} resolved by data ({run.seconds:.2f} s)")
 
 
 @click.group("db", help="Database schema.")
@@ -216,6 +287,36 @@ def demo_dtsen(rows: int, invalid_share: float, duplicate_share: float, seed: in
 
     output.writelines(generate(rows, invalid_share=invalid_share, duplicate_share=duplicate_share, seed=seed,
                                delimiter=delimiter))
+
+
+@demo_group.command("bpjs-file")
+@click.option("--discrepancy-share", type=float, default=0.01, show_default=True,
+              help="Share of the rows given a realistic discrepancy.")
+@click.option("--seed", type=int)
+@click.option("-o", "--output", type=click.File("w"), default="-", help="File to write (default: stdout).")
+def demo_bpjs_file(discrepancy_share: float, seed: int | None, output) -> None:
+    """Write the BPJS membership file BPJS would send for the enrolments in the database, with a share of
+    realistic discrepancies (printed by kind on stderr)."""
+    from berjasa.bpjs.demo import generate
+
+    ensure_schema(current_app)
+    injected: dict[str, int] = {}
+    with db.new_session() as session:
+        output.writelines(generate(session, discrepancy_share=discrepancy_share, seed=seed, injected=injected))
+    click.echo("injected: " + (", ".join(f"{k} {v}" for k, v in sorted(injected.items())) or "nothing"), err=True)
+
+
+@demo_group.command("activate")
+@click.option("--count", type=int, default=50, show_default=True)
+def demo_activate(count: int) -> None:
+    """Take up to COUNT submitted enrolments through verify and send_to_bpjs (as demo-caseworker) and activate
+    (as demo-bpjs), each an audited transition; the ineligible are left as they are."""
+    from berjasa.bpjs.demo import activate
+
+    ensure_schema(current_app)
+    with db.new_session() as session:
+        done = activate(session, count=count, config=current_app.config)
+    click.echo(f"activated {done} enrolment(s)")
 
 
 @demo_group.command("tokens")

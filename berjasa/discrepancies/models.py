@@ -20,7 +20,7 @@ class Discrepancy(CaseMixin, Base):
 
     __tablename__ = "discrepancies"
     __table_args__ = (
-        sa.UniqueConstraint("check", "subject_type", "subject_key", name="uq_discrepancies_check_subject"),
+        sa.UniqueConstraint("check_name", "subject_type", "subject_key", name="uq_discrepancies_check_subject"),
         sa.Index("ix_discrepancies_party_state", "party", "state"),
         sa.Index("ix_discrepancies_participant", "participant_id"),
         sa.Index("ix_discrepancies_claim", "claim_id"),
@@ -29,7 +29,8 @@ class Discrepancy(CaseMixin, Base):
     workflow = WORKFLOW
 
     state: Mapped[DiscrepancyState] = mapped_column(str_enum(DiscrepancyState, 16), index=True)
-    check: Mapped[str] = mapped_column(sa.String(48))
+    # (the column is check_name: CHECK is a reserved word in SQL, and bulk writes name columns as they are)
+    check: Mapped[str] = mapped_column("check_name", sa.String(48))
     subject_type: Mapped[str] = mapped_column(sa.String(16))  # enrolment, participant, nik, claim, invoice
     subject_key: Mapped[str] = mapped_column(sa.String(64))
     party: Mapped[str] = mapped_column(sa.String(16))  # who must act: disnaker, bpjs, hospital

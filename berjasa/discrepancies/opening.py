@@ -39,7 +39,7 @@ def open_many(session: Session, check: Check, findings: Sequence[Finding], *, ac
         audit.seal(event, None)
         events.append(event)
         rows.append({
-            "id": case_id, "state": DiscrepancyState.open, "version": 1, "check": check.name,
+            "id": case_id, "state": DiscrepancyState.open, "version": 1, "check_name": check.name,
             "subject_type": finding.subject_type, "subject_key": finding.subject_key, "party": party,
             "hospital_id": finding.hospital_id, "kecamatan_code": finding.kecamatan,
             "participant_id": finding.participant_id, "claim_id": finding.claim_id,

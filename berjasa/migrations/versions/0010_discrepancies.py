@@ -93,7 +93,7 @@ def upgrade() -> None:
 
     op.create_table('discrepancies',
     sa.Column('state', sa.Enum('open', 'acknowledged', 'resolved', 'dismissed', name='discrepancystate', native_enum=False, length=16), nullable=False),
-    sa.Column('check', sa.String(length=48), nullable=False),
+    sa.Column('check_name', sa.String(length=48), nullable=False),
     sa.Column('subject_type', sa.String(length=16), nullable=False),
     sa.Column('subject_key', sa.String(length=64), nullable=False),
     sa.Column('party', sa.String(length=16), nullable=False),
@@ -113,7 +113,7 @@ def upgrade() -> None:
     sa.Column('last_event_hash', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['hospital_id'], ['parties.id'], name=op.f('fk_discrepancies_hospital_id_parties')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_discrepancies')),
-    sa.UniqueConstraint('check', 'subject_type', 'subject_key', name='uq_discrepancies_check_subject')
+    sa.UniqueConstraint('check_name', 'subject_type', 'subject_key', name='uq_discrepancies_check_subject')
     )
     with op.batch_alter_table('discrepancies', schema=None) as batch_op:
         batch_op.create_index('ix_discrepancies_claim', ['claim_id'], unique=False)
