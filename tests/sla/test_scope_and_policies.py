@@ -47,7 +47,10 @@ def test_the_policies_in_force_with_their_sources(api):
     policies = {p["name"]: p for p in api.call("get", "/sla/policies", user="demo-primaya").get_json()}
     assert sorted(policies) == ["claim.bpjs_decision", "claim.documents_requested", "claim.expiry",
                                 "claim.hospital_update", "claim.payment", "claim.stage1_report", "claim.stage2_report",
-                                "enrolment.activation", "enrolment.verification"]
+                                "discrepancy.resolution", "enrolment.activation", "enrolment.verification"]
+    resolution = policies["discrepancy.resolution"]
+    assert (resolution["duration"], resolution["party"], resolution["starts"]) == ("10wd", "case",
+                                                                                  ["created", "reopen"])
     payment = policies["claim.payment"]
     assert (payment["duration"], payment["paused_in"], payment["party"]) == ("7d", ["awaiting_documents"], "bpjs")
     assert payment["source"].startswith("UNCONFIRMED")
