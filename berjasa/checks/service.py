@@ -62,9 +62,13 @@ def after_import_finished(session: Session, batch_id: int, kind: str, config: Ma
 
 
 def prune_older_files(session: Session, batch_id: int) -> int:
-    """Delete the rows of BPJS files older than this one (the newest imported in full is the one compared)."""
+    """Delete the rows of BPJS files older than this one (the newest imported in full is the one compared); on
+    PostgreSQL the table's statistics are taken anew, so the checks' joins are planned for the file as it is."""
     with unit_of_work(session):
-        return session.execute(sa.delete(BpjsMembership).where(BpjsMembership.batch_id < batch_id)).rowcount
+        deleted = session.execute(sa.delete(BpjsMembership).where(BpjsMembership.batch_id < batch_id)).rowcount
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("ANALYZE bpjs_memberships"))
+    return deleted
 
 
 def _scoped_runs(session: Session, events: Sequence[Event]) -> list[tuple[list[Check], Scope | None]]:
