@@ -142,3 +142,23 @@ def test_a_hospital_is_told_of_its_own(api, any_app):
     assert [(i["check"], i["party"]) for i in listed.get_json()["items"]] == [("care_cost_mismatch", "RS-PRIMAYA")]
     daya = api.call("get", "/notifications", user="demo-daya").get_json()["items"]
     assert not [i for i in daya if i["rule"].startswith("discrepancy")]
+
+
+def test_an_escalated_discrepancy_tells_its_party_and_the_supervisors(api, travel):
+    from tests.checks.helpers import tick
+    from tests.sla.conftest import wita
+
+    app = api.client.application
+    travel(wita(2026, 3, 2, 9, 0))
+    world(api, 1)
+    import_file(app, bpjs_file(NON_ACTIVE.format(n=1)))
+    pump(app)
+    travel(wita(2026, 5, 4, 9, 0))  # long past 10 working days and 3 more
+    tick(app, wita(2026, 5, 4, 9, 0))
+    pump(app)
+    rules = {i["rule"] for i in api.call("get", "/notifications", user="demo-bpjs").get_json()["items"]}
+    assert {"discrepancy.opened", "sla.breached", "discrepancy.escalated"} <= rules
+    supervisors = {i["rule"] for i in api.call("get", "/notifications", user="demo-supervisor").get_json()["items"]}
+    assert "sla.escalated" in supervisors
+    clock = api.call("get", "/discrepancies").get_json()["items"][0]["clocks"][0]
+    assert (clock["policy"], clock["party"], clock["state"]) == ("discrepancy.resolution", "bpjs", "breached")
