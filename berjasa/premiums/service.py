@@ -37,12 +37,14 @@ def write_invoices(session: Session, rows: Sequence[Mapping[str, Any]], recorded
         return 0
     insert = upsert(session, PremiumInvoice).values(values)
     changed = sa.or_(*(getattr(PremiumInvoice, k) != getattr(insert.excluded, k) for k in _INVOICE_FIELDS))
-    result = session.execute(insert.on_conflict_do_update(
+    # (RETURNING: psycopg 3 does not always report a rowcount)
+    written = session.execute(insert.on_conflict_do_update(
         index_elements=["reference"], set_={**{k: getattr(insert.excluded, k) for k in _INVOICE_FIELDS},
-                                            "updated_at": insert.excluded.updated_at}, where=changed))
-    if result.rowcount:
-        emit(session, "invoice.recorded", payload={"references": [v["reference"] for v in values][:100]})
-    return max(result.rowcount, 0)
+                                            "updated_at": insert.excluded.updated_at}, where=changed)
+        .returning(PremiumInvoice.reference)).scalars().all()
+    if written:
+        emit(session, "invoice.recorded", payload={"references": written[:100]})
+    return len(written)
 
 
 def write_payments(session: Session, rows: Sequence[Mapping[str, Any]], recorded_by: str) -> int:
@@ -52,11 +54,12 @@ def write_payments(session: Session, rows: Sequence[Mapping[str, Any]], recorded
                "created_at": now} for row in rows]
     if not values:
         return 0
-    result = session.execute(upsert(session, PremiumPayment).values(values)
-                             .on_conflict_do_nothing(index_elements=["reference"]))
-    if result.rowcount:
-        emit(session, "payment.recorded", payload={"references": [v["reference"] for v in values][:100]})
-    return max(result.rowcount, 0)
+    written = session.execute(upsert(session, PremiumPayment).values(values)
+                              .on_conflict_do_nothing(index_elements=["reference"])
+                              .returning(PremiumPayment.reference)).scalars().all()
+    if written:
+        emit(session, "payment.recorded", payload={"references": written[:100]})
+    return len(written)
 
 
 def record_invoice(*, session: Session, data: Mapping[str, Any], recorded_by: str) -> dict[str, Any]:
