@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from berjasa import api, errors, logs
     from berjasa.db import db
     from berjasa.events import outbox
+    from berjasa.reports import targets
     from berjasa.sla import policies
 
     logs.init_app(app)
@@ -32,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_cli(app)
     outbox.init_app(app)
     policies.init_app(app)
+    targets.init_app(app)
     return app
 
 
@@ -46,12 +48,13 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from berjasa.notifications.views import blp as notifications
     from berjasa.parties.views import blp as hospitals
     from berjasa.registry.views import blp as registry
+    from berjasa.reports.views import blp as reports
     from berjasa.sla.views import blp as sla
     from berjasa.system.views import blp as system
 
     app.register_blueprint(system)
     for blueprint in (me, users, hospitals, registry, workflows, enrolments, claims, audit, sla, calendar,
-                      notifications):
+                      notifications, reports):
         api.register_blueprint(blueprint)
 
 

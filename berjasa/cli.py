@@ -18,7 +18,10 @@ from workflows.roles import USER_ROLES, Role
 
 
 def register(app: Flask) -> None:
+    from berjasa.reports.cli import reports_group
+
     app.cli.add_command(sla_group)
+    app.cli.add_command(reports_group)
     app.cli.add_command(import_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(db_group)

@@ -74,6 +74,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DIGEST_DUE_SOON_DAYS": 3,
         # Where people reach the API: the links in e-mails and webhook bodies start with it.
         "PUBLIC_URL": "http://127.0.0.1:8000",
+        # A TOML file with the UCJ targets and denominators per kecamatan (berjasa/reports/targets.py); empty: the
+        # city's targets and no denominator.
+        "UCJ_CONFIG": "",
     }
 
 
@@ -113,6 +116,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
         _check_positive_int(config, key, minimum=0)
     _check_cohorts(config)
     _check_sla_policies(config)
+    _check_ucj(config)
     _check_notifications(config)
     _check_secret_key(config, instance_path)
     _make_instance_folder(config, instance_path)
@@ -214,6 +218,15 @@ def _check_sla_policies(config: dict[str, Any]) -> None:
         load(str(config.get("SLA_POLICIES") or ""))
     except PolicyError as exc:
         raise ConfigError(f"{_name('SLA_POLICIES')}: {exc}") from None
+
+
+def _check_ucj(config: dict[str, Any]) -> None:
+    from berjasa.reports.targets import TargetsError, load
+
+    try:
+        load(str(config.get("UCJ_CONFIG") or ""))
+    except TargetsError as exc:
+        raise ConfigError(f"{_name('UCJ_CONFIG')}: {exc}") from None
 
 
 def _check_secret_key(config: dict[str, Any], instance_path: str) -> None:

@@ -17,6 +17,19 @@ from berjasa.notifications.models import (
 )
 from berjasa.parties.models import Party, PlkkAgreement
 from berjasa.registry.models import Kecamatan, Participant
+from berjasa.reports.models import (
+    ClaimCounts,
+    ClaimDurations,
+    ClaimFlows,
+    ClaimTally,
+    CoverageSpans,
+    CoverageTally,
+    EnrolmentStays,
+    SlaClockTally,
+    SlaCounts,
+    SlaUsed,
+    StayTally,
+)
 from berjasa.sla.models import Breach, ClockRow
 from berjasa.system.models import Ping
 
@@ -24,8 +37,9 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken", "AuditVerification", "Breach", "CalendarChange", "CalendarOverride", "CaseActivity", "CaseEvent",
-    "Claim", "ClaimHospital", "ClockRow", "ConsumerCursor", "CoveragePeriod", "Delivery", "DeliveryAttempt",
-    "DigestRun", "Enrolment", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "Notification",
-    "NotificationRead", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement", "ProcessedMessage", "Timer",
-    "User", "WebhookEndpoint", "metadata",
+    "Claim", "ClaimCounts", "ClaimDurations", "ClaimFlows", "ClaimHospital", "ClaimTally", "ClockRow",
+    "ConsumerCursor", "CoveragePeriod", "CoverageSpans", "CoverageTally", "Delivery", "DeliveryAttempt", "DigestRun",
+    "Enrolment", "EnrolmentStays", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "Notification",
+    "NotificationRead", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement", "ProcessedMessage",
+    "SlaClockTally", "SlaCounts", "SlaUsed", "StayTally", "Timer", "User", "WebhookEndpoint", "metadata",
 ]

@@ -69,6 +69,17 @@ def record_case_activity(session: Session, events: list[Event]) -> None:
 case_activity = consumer("case_activity", batch=True)(record_case_activity)
 
 
+def refresh_reports(session: Session, events: list[Event]) -> None:
+    """Keep the reports' read models (SLA scorecards, claims, enrolments, coverage) for the cases of the events."""
+    from berjasa.reports.projections import refresh_for
+
+    refresh_for(session, events)
+
+
+# each refresh reads the case as it is now: no per-case cursor is needed
+reports = consumer("reports", batch=True, ordered=False)(refresh_reports)
+
+
 def run_dtsen_import(session: Session, event: Event) -> None:
     """Import an uploaded DTSEN file (it commits chunk by chunk and resumes after a crash)."""
     from berjasa.auth.service import actor_for

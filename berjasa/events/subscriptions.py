@@ -22,6 +22,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "notifications": (*NOTIFIED, "timer.due"),
     # webhook POSTs and e-mails to send now
     "deliveries": ("delivery.due",),
+    # the reports' read models (berjasa/reports/projections.py): whatever changes a case, its clocks or its person
+    "reports": ("claim.*", "enrolment.*", "sla.*", "participant.corrected"),
 }
 
 

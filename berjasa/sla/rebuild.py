@@ -17,6 +17,7 @@ from berjasa.claims.models import Claim
 from berjasa.db import utcnow
 from berjasa.enrolment.models import Enrolment
 from berjasa.events.models import CaseEvent
+from berjasa.events.outbox import emit
 from berjasa.parties.models import Party
 from berjasa.sla import policies as policy_store
 from berjasa.sla.clocks import CaseFields, Moved, of_cases, write_moves
@@ -95,6 +96,8 @@ def _rebuild_batch(session: Session, case_type: str, model: type, ids: list[int]
         differences.extend(found)
         if apply and found:
             moves.extend(_moves(session, case_type, case, stored.get(case_id, []), expected))
+            # the case's read models count its clocks again (berjasa/reports/)
+            emit(session, "sla.rebuilt", case_type=case_type, case_id=case_id, payload={"differences": len(found)})
     if moves:
         write_moves(session, moves, by_name, now)
     return differences
