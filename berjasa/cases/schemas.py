@@ -15,6 +15,11 @@ class TransitionRequestSchema(ma.Schema):
     reason = f.Text(max_length=2000, load_default=None, allow_none=True)
 
 
+class AsOfArgs(ma.Schema):
+    as_of = f.Moment(metadata={"description": "the case as it stood at this time (with its offset, e.g. "
+                                              "2026-03-05T12:00:00+08:00), rebuilt from its audit log"})
+
+
 class CaseEventSchema(ma.Schema):
     seq = ma.fields.Integer()
     trigger = ma.fields.String()

@@ -137,8 +137,10 @@ def transition_case(
     except WorkflowError as exc:
         raise InvalidTransition(str(exc), extra={**_current(case), **_error_fields(exc)}) from None
     changes: dict[str, Any] = {"state": workflow.next_state(case.state, row)}
+    if spec.effects:
+        spec.effects(step, case, loaded, facts)
     if spec.apply:
-        changes.update(spec.apply(step, case, loaded, facts) or {})
+        changes.update(spec.apply(step, case, recorded, facts) or {})
     changes.update(version=case.version + 1, updated_at=step.now)
     event = _next_event(session, case, actor, trigger, changes["state"].value, reason, recorded, step.now)
     # the head is kept only while the case's version is its newest event's seq; otherwise events are read

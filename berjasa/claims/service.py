@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from berjasa.auth.service import Actor
 from berjasa.cases import service as cases
+from berjasa.cases.replay import AsOf, case_as_of
 from berjasa.claims import scope
 from berjasa.claims.models import Claim, IdempotencyKey
 from berjasa.claims.responses import claim_response
@@ -25,6 +26,7 @@ from berjasa.pagination import Page, paginate
 from berjasa.parties.models import Party, PartyKind
 from berjasa.registry.models import Participant
 from berjasa.registry.nik import NikError, parse_nik
+from berjasa.registry.service import participant_as_of
 from berjasa.sla import clocks
 from berjasa.time import WITA
 from berjasa.transaction import unit_of_work
@@ -143,6 +145,18 @@ def get_claim_with_clocks(*, session: Session, actor: Actor, claim_id: int) -> t
     with read_only(session):
         claim = cases.read_case(session, Claim, claim_id, scope.visible(actor))
         return claim, clocks.of_case(session, "claim", claim_id)
+
+
+def claim_as_of(*, session: Session, actor: Actor, claim_id: int, at: datetime) -> AsOf:
+    """The claim as it stood at `at`, rebuilt from its audit log (the caller must be able to see it now), with the
+    person's name as the registry recorded it then."""
+    with read_only(session):
+        past = case_as_of(session, cases.read_case(session, Claim, claim_id, scope.visible(actor)), at)
+        if past.case.participant_id is not None:
+            person = participant_as_of(session, session.get(Participant, past.case.participant_id), at)
+            set_committed_value(past.case, "participant_name", person.name)
+            set_committed_value(past.case, "kecamatan_code", person.kecamatan_code)
+    return past
 
 
 def list_claims(*, session: Session, actor: Actor, page: int, per_page: int, **filters: Any

@@ -5,10 +5,10 @@ from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
 from berjasa.auth.guard import current_actor, roles_required
-from berjasa.cases.schemas import CaseEventSchema, TransitionRequestSchema
+from berjasa.cases.schemas import AsOfArgs, CaseEventSchema, TransitionRequestSchema
 from berjasa.db import db, read_only
 from berjasa.enrolment import coverage, imports, service
-from berjasa.enrolment.responses import enrolment_response
+from berjasa.enrolment.responses import enrolment_response, past_enrolment_response
 from berjasa.enrolment.schemas import (
     BulkReportSchema,
     BulkTransitionSchema,
@@ -72,9 +72,14 @@ class Enrolments(MethodView):
 @blp.route("/enrolments/<id:enrolment_id>")
 class EnrolmentItem(MethodView):
     @roles_required(*READERS)
+    @blp.arguments(AsOfArgs, location="query")
     @blp.response(200, EnrolmentSchema)
-    def get(self, enrolment_id):
-        """One enrolment, with what the caller may do to it now."""
+    def get(self, args, enrolment_id):
+        """One enrolment, with what the caller may do to it now; with `as_of`, as it stood then (state, data,
+        participant as recorded and clocks, rebuilt from the audit log; nothing to fire)."""
+        if args.get("as_of"):
+            past = service.enrolment_as_of(session=db.session, enrolment_id=enrolment_id, at=args["as_of"])
+            return _json(past_enrolment_response(db.session, current_actor(), past))
         return _json(_shown(*service.get_enrolment_with_clocks(session=db.session, enrolment_id=enrolment_id)))
 
 
