@@ -34,6 +34,23 @@ class CaseEventSchema(ma.Schema):
     hash = ma.fields.String()
 
 
+class TimelineEntrySchema(ma.Schema):
+    at = ma.fields.AwareDateTime(metadata={"description": "WITA"})
+    kind = ma.fields.String(metadata={"description": "transition, clock_started, clock_warned, clock_breached, "
+                                                     "clock_escalated, clock_met, clock_cancelled, breach_justified, "
+                                                     "notification_sent"})
+    detail = ma.fields.Dict(metadata={"description": (
+        "per kind: a transition's seq, trigger, states, actor, role, party, reason and data; a clock's id, policy, "
+        "run, party, hospital, due time (and lateness when met); a justification's code, note and who; a "
+        "notification's rule, recipient and message")})
+
+
+class TimelineSchema(ma.Schema):
+    case_type = ma.fields.String()
+    case_id = ma.fields.Integer()
+    entries = ma.fields.List(ma.fields.Nested(TimelineEntrySchema), metadata={"description": "oldest first"})
+
+
 class CaseFieldsSchema(ma.Schema):
     """Fields every case response carries; domain schemas extend it. These schemas document the responses,
     which each case type builds in one function (claims/responses.py, enrolment/responses.py)."""

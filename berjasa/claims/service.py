@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from berjasa.auth.service import Actor
 from berjasa.cases import service as cases
 from berjasa.cases.replay import AsOf, case_as_of
+from berjasa.cases.timeline import Entry, timeline
 from berjasa.claims import scope
 from berjasa.claims.models import Claim, IdempotencyKey
 from berjasa.claims.responses import claim_response
@@ -210,6 +211,13 @@ def history(*, session: Session, actor: Actor, claim_id: int) -> list:
     get_claim(session=session, actor=actor, claim_id=claim_id)
     with read_only(session):
         return cases.history(session, "claim", claim_id)
+
+
+def claim_timeline(*, session: Session, actor: Actor, claim_id: int) -> list[Entry]:
+    """Everything that happened to the claim, oldest first, as far as the caller may see it."""
+    with read_only(session):
+        cases.read_case(session, Claim, claim_id, scope.visible(actor))
+        return timeline(session, actor, "claim", claim_id)
 
 
 # ---------------------------------------------------------------- transitions

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from berjasa.auth.service import Actor
 from berjasa.cases import service as cases
 from berjasa.cases.replay import AsOf, case_as_of
+from berjasa.cases.timeline import Entry, timeline
 from berjasa.db import read_only
 from berjasa.enrolment.models import Enrolment
 from berjasa.enrolment.triggers import TRIGGERS
@@ -131,6 +132,13 @@ def list_enrolments(
     with read_only(session):
         found = paginate(session, query, page=page, per_page=per_page)
         return found, clocks.of_cases(session, "enrolment", [e.id for e in found.items])
+
+
+def enrolment_timeline(*, session: Session, actor: Actor, enrolment_id: int) -> list[Entry]:
+    """Everything that happened to the enrolment, oldest first."""
+    get_enrolment(session=session, enrolment_id=enrolment_id)
+    with read_only(session):
+        return timeline(session, actor, "enrolment", enrolment_id)
 
 
 def history(*, session: Session, enrolment_id: int) -> list:

@@ -5,7 +5,8 @@ from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
 from berjasa.auth.guard import current_actor, roles_required
-from berjasa.cases.schemas import AsOfArgs, CaseEventSchema, TransitionRequestSchema
+from berjasa.cases.schemas import AsOfArgs, CaseEventSchema, TimelineSchema, TransitionRequestSchema
+from berjasa.cases.timeline import timeline_response
 from berjasa.db import db, read_only
 from berjasa.enrolment import coverage, imports, service
 from berjasa.enrolment.responses import enrolment_response, past_enrolment_response
@@ -102,6 +103,17 @@ class EnrolmentHistory(MethodView):
     def get(self, enrolment_id):
         """Who did what to this enrolment, in order, with the audit chain's hashes."""
         return service.history(session=db.session, enrolment_id=enrolment_id)
+
+
+@blp.route("/enrolments/<id:enrolment_id>/timeline")
+class EnrolmentTimeline(MethodView):
+    @roles_required(*READERS)
+    @blp.response(200, TimelineSchema)
+    def get(self, enrolment_id):
+        """Everything that happened to this enrolment, oldest first: transitions, clocks, justified breaches,
+        notifications sent."""
+        entries = service.enrolment_timeline(session=db.session, actor=current_actor(), enrolment_id=enrolment_id)
+        return _json(timeline_response("enrolment", enrolment_id, entries))
 
 
 @blp.route("/enrolments/bulk-transitions")
