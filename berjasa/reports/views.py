@@ -25,7 +25,16 @@ from workflows.roles import Role
 blp = v1_blueprint("reports", __name__, "SLA scorecards and programme reports")
 EVERYONE = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER, Role.HOSPITAL_STAFF, Role.ADMIN)
 DISNAKER = (Role.CASEWORKER, Role.SUPERVISOR, Role.ADMIN)
-CSV_DOC = {"responses": {"200": {"content": export.CSV_CONTENT}}}
+
+
+def answers(description, json_schema=None, *media):
+    """The 200 response of an operation that answers in more than one media type (documented as it is sent)."""
+    content = {export.JSON_MIME: {"schema": json_schema}} if json_schema else {}
+    content.update({mime: {"schema": {"type": "string"}} for mime in media})
+    if export.CSV_MIME in content:
+        content[export.CSV_MIME] = export.CSV_CONTENT[export.CSV_MIME]
+    return {"responses": {"200": {"description": description, "content": content}}}
+
 SCORECARD_COLUMNS = ["group_by", "group", "name", "period", "from", "to", *COUNTED, "closed", "compliance_pct",
                      "used_median_pct", "used_p90_pct", "overdue_now"]
 
@@ -53,7 +62,7 @@ class Scorecard(MethodView):
     @roles_required(*EVERYONE)
     @blp.arguments(ScorecardArgs, location="query")
     @blp.response(200, ScorecardSchema)
-    @blp.doc(**CSV_DOC)
+    @blp.doc(**answers("the scorecard (JSON, or CSV with Accept: text/csv)", ScorecardSchema, export.CSV_MIME))
     def get(self, args):
         """SLA scorecard per party, hospital, kecamatan or policy and per month (quarter, year), with a 12-month
         trend per group; CSV with `Accept: text/csv`. BPJS officers and hospital staff see their own clocks."""
@@ -64,8 +73,8 @@ class Scorecard(MethodView):
 class ScorecardCsv(MethodView):
     @roles_required(*EVERYONE)
     @blp.arguments(ScorecardArgs, location="query")
-    @blp.response(200, content_type=export.CSV_MIME, description="one line per group and period, and per group "
-                                                                  "a `total` line; UTF-8 with a byte-order mark")
+    @blp.response(200, content_type=export.CSV_MIME)
+    @blp.doc(**answers("one line per group and period, and per group a `total` line", None, export.CSV_MIME))
     def get(self, args):
         """The SLA scorecard as CSV (for spreadsheets)."""
         return _scorecard(args, "csv")
@@ -111,7 +120,8 @@ class Monthly(MethodView):
     @roles_required(*DISNAKER)
     @blp.arguments(MonthlyArgs, location="query")
     @blp.response(200, MonthlyReportSchema)
-    @blp.doc(responses={"200": {"content": {**export.CSV_CONTENT, export.HTML_MIME: {"schema": {"type": "string"}}}}})
+    @blp.doc(**answers("the report (JSON; CSV or a page by Accept)", MonthlyReportSchema, export.CSV_MIME,
+                       export.HTML_MIME))
     def get(self, args):
         """The month's report for the provincial Disnaker: claims, decisions, payments, benefits, claims per
         kecamatan, SLA compliance, enrolments and coverage. `Accept: text/csv` or `text/html` for the others."""
@@ -122,7 +132,8 @@ class Monthly(MethodView):
 class MonthlyCsv(MethodView):
     @roles_required(*DISNAKER)
     @blp.arguments(MonthlyArgs, location="query")
-    @blp.response(200, content_type=export.CSV_MIME, description="month,section,row,column,value; UTF-8 with a BOM")
+    @blp.response(200, content_type=export.CSV_MIME)
+    @blp.doc(**answers("month,section,row,column,value", None, export.CSV_MIME))
     def get(self, args):
         """The monthly report as CSV: one line per figure."""
         return _monthly(args, "csv")
@@ -132,7 +143,8 @@ class MonthlyCsv(MethodView):
 class MonthlyHtml(MethodView):
     @roles_required(*DISNAKER)
     @blp.arguments(MonthlyArgs, location="query")
-    @blp.response(200, content_type=export.HTML_MIME, description="a printable page (A4)")
+    @blp.response(200, content_type=export.HTML_MIME)
+    @blp.doc(**answers("a printable page (A4)", None, export.HTML_MIME))
     def get(self, args):
         """The monthly report as a printable page (print it to PDF from the browser)."""
         return _monthly(args, "html")
