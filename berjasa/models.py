@@ -28,6 +28,7 @@ from berjasa.reports.models import (
     SlaClockTally,
     SlaCounts,
     SlaUsed,
+    SlaUsedBy,
     StayTally,
 )
 from berjasa.sla.models import Breach, ClockRow
@@ -41,5 +42,5 @@ __all__ = [
     "ConsumerCursor", "CoveragePeriod", "CoverageSpans", "CoverageTally", "Delivery", "DeliveryAttempt", "DigestRun",
     "Enrolment", "EnrolmentStays", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "Notification",
     "NotificationRead", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement", "ProcessedMessage",
-    "SlaClockTally", "SlaCounts", "SlaUsed", "StayTally", "Timer", "User", "WebhookEndpoint", "metadata",
+    "SlaClockTally", "SlaCounts", "SlaUsed", "SlaUsedBy", "StayTally", "Timer", "User", "WebhookEndpoint", "metadata",
 ]

@@ -21,7 +21,7 @@ from berjasa.errors import NotFound, ValidationFailed
 from berjasa.events.models import CaseEvent
 from berjasa.parties.models import Party
 from berjasa.sla import policies as policy_store
-from berjasa.sla.clocks import of_case
+from berjasa.sla.models import ClockRow
 from berjasa.sla.rebuild import replay as replay_clocks
 from berjasa.time import wita_iso
 from workflows.roles import Role
@@ -34,14 +34,24 @@ class AsOf:
 
     case: Any
     clocks: list[Clock]
-    events: list[CaseEvent]
+    events: list[Any]  # the audit events' rows (seq, trigger, states, actor, data, created_at ...)
     at: datetime
 
 
-def events_until(session: Session, case_type: str, case_id: int, at: datetime) -> list[CaseEvent]:
-    return list(session.scalars(sa.select(CaseEvent).where(
-        CaseEvent.case_type == case_type, CaseEvent.case_id == case_id, CaseEvent.created_at <= at)
-        .order_by(CaseEvent.seq)))
+_events, _clocks = CaseEvent.__table__, ClockRow.__table__
+#: A case's audit events up to a moment: what a replay reads of them (rows, not ORM objects: read often, never changed).
+EVENTS_UNTIL = (sa.select(*(_events.c[name] for name in ("seq", "trigger", "from_state", "to_state", "actor_user_id",
+                                                          "actor", "role", "party", "data", "created_at")))
+                .where(_events.c.case_type == sa.bindparam("case_type"), _events.c.case_id == sa.bindparam("case_id"),
+                       _events.c.created_at <= sa.bindparam("at", type_=_events.c.created_at.type))
+                .order_by(_events.c.seq))
+#: The ids of a case's stored clocks, by policy and run (a replayed clock shows the id of its stored run).
+CLOCK_IDS = (sa.select(_clocks.c.policy, _clocks.c.run, _clocks.c.id)
+             .where(_clocks.c.case_type == sa.bindparam("case_type"), _clocks.c.case_id == sa.bindparam("case_id")))
+
+
+def events_until(session: Session, case_type: str, case_id: int, at: datetime) -> list[Any]:
+    return session.execute(EVENTS_UNTIL, {"case_type": case_type, "case_id": case_id, "at": at}).all()
 
 
 def case_as_of(session: Session, case: Any, at: datetime) -> AsOf:
@@ -55,12 +65,13 @@ def case_as_of(session: Session, case: Any, at: datetime) -> AsOf:
     hospitals = dict(session.execute(sa.select(Party.code, Party.id)).tuples().all())
     snapshot = replay_case(case, events, hospitals.get)
     clocks = replay_clocks(policy_store.in_force(), StoredCalendar(session), snapshot, events, hospitals, at)
-    stored = {(c.policy, c.run): c.id for c in of_case(session, case.case_type, case.id)}
+    stored = {(policy, run): clock_id for policy, run, clock_id in session.execute(
+        CLOCK_IDS, {"case_type": case.case_type, "case_id": case.id})}
     clocks = [_with_id(clock, stored.get((clock.policy, clock.run))) for clock in clocks]
     return AsOf(snapshot, clocks, events, at)
 
 
-def replay_case(case: Any, events: list[CaseEvent], hospital_id) -> Any:
+def replay_case(case: Any, events: list[Any], hospital_id) -> Any:
     """A copy of `case` with the columns its events set, replayed from the first event to the last given."""
     model = type(case)
     triggers = TABLES[model.workflow.name]
@@ -89,7 +100,7 @@ def _set(snapshot: Any, changes: dict[str, Any]) -> None:
         set_committed_value(snapshot, key, value)
 
 
-def _actor(event: CaseEvent) -> Actor:
+def _actor(event: Any) -> Actor:
     return Actor(event.actor_user_id, event.actor, Role(event.role), None, None, event.party)
 
 

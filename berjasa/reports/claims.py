@@ -71,14 +71,15 @@ def claims_report(*, session: Session, actor: Actor, first: date, last: date,
     }
 
 
-def duration_figures(histogram_of_days: Mapping[int, int]) -> dict[str, Any]:
-    """How many, and the median and p90 in days, of one measure's histogram."""
-    return {"claims": sum(histogram_of_days.values()), "median_days": histogram.percentile(histogram_of_days, 50),
-            "p90_days": histogram.percentile(histogram_of_days, 90)}
-
-
-def _figures(by_measure: Mapping[str, Mapping[int, int]]) -> dict[str, Any]:
-    return {measure: duration_figures(by_measure.get(measure, {})) for measure in MEASURES}
+def _figures(by_measure: Mapping[str, tuple[int, int, int]]) -> dict[str, Any]:
+    """Per measure: how many, and the median and p90 in days (from their buckets)."""
+    figures = {}
+    for measure in MEASURES:
+        median, p90, n = by_measure.get(measure, (None, None, 0))
+        figures[measure] = {"claims": int(n or 0),
+                            "median_days": None if median is None else histogram.value_of(median),
+                            "p90_days": None if p90 is None else histogram.value_of(p90)}
+    return figures
 
 
 def _n(flows: Mapping[str, tuple[int, int]], kind: str) -> int:
@@ -110,16 +111,21 @@ class _Query:
             found[key[0] if by else None][kind] = (int(n), int(amount))
         return found
 
-    def durations(self, by: str | None) -> dict[Any, dict[str, dict[int, int]]]:
-        found: dict[Any, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-        for *key, measure, bucket, n in self._run(_durations, [*([by] if by else []), "measure", "bucket"],
-                                                  sa.func.sum(_durations.c.n)):
-            found[key[0] if by else None][measure][bucket] = int(n)
+    def durations(self, by: str | None) -> dict[Any, dict[str, tuple[int, int, int]]]:
+        """Per group and measure: the median's and p90's buckets and the count, worked out in the database."""
+        keys = [*([by] if by else []), "measure"]
+        summed = self._query(_durations, [*keys, "bucket"], sa.func.sum(_durations.c.n).label("n"))
+        found: dict[Any, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+        for *key, measure, median, p90, n in self.session.execute(histogram.percentile_query(summed, keys, (50, 90))):
+            found[key[0] if by else None][measure] = (median, p90, n)
         return found
 
     def _run(self, table: sa.Table, keys: list[str], *sums: Any) -> list[Any]:
+        return self.session.execute(self._query(table, keys, *sums)).all()
+
+    def _query(self, table: sa.Table, keys: list[str], *sums: Any) -> sa.Select:
         columns = [table.c[k] for k in keys]
         query = sa.select(*columns, *sums).where(table.c.month.between(self.first, self.last)).group_by(*columns)
         if self.actor.role is Role.HOSPITAL_STAFF:
             query = query.where(table.c.hospital_id == self.actor.party_id)
-        return self.session.execute(query).all()
+        return query

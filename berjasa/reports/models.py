@@ -51,7 +51,7 @@ class SlaClockTally(_Tally, Base):
     breached_month: Mapped[date | None] = mapped_column(sa.Date)
     open: Mapped[bool] = mapped_column(sa.Boolean)
     justified: Mapped[bool] = mapped_column(sa.Boolean)
-    used_bucket: Mapped[int | None] = mapped_column(sa.Integer)  # time used, % of the target (histogram bucket)
+    used_bucket: Mapped[int | None] = mapped_column(sa.Integer)  # time used, % of the target (percent_bucket)
 
 
 class SlaCounts(Base):
@@ -85,6 +85,20 @@ class SlaUsed(Base):
     party: Mapped[str] = _key(16)
     hospital_id: Mapped[int] = _key()
     kecamatan: Mapped[str] = _key(2)
+    bucket: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    n: Mapped[int] = _count()
+
+
+class SlaUsedBy(Base):
+    """The same histograms for every party together, one grouping at a time (`dim`: party, policy, hospital,
+    kecamatan; `value`: the group, a hospital by its id, none as '' or '0'): what an unscoped scorecard reads, a
+    fraction of the rows of report_sla_used."""
+
+    __tablename__ = "report_sla_used_by"
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    dim: Mapped[str] = _key(16)
+    value: Mapped[str] = _key(64)
     bucket: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     n: Mapped[int] = _count()
 

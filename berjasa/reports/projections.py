@@ -70,7 +70,7 @@ def clock_signature(row: Any, policy: Any) -> tuple:
     if row.state == "met" and policy is not None:
         target = ((row.due_at - row.started_at).total_seconds() if policy.duration.unit == "y"
                   else policy.duration.seconds)
-        used = histogram.bucket(100.0 * row.used / target) if target > 0 else None
+        used = histogram.percent_bucket(100.0 * row.used / target) if target > 0 else None
     return (row.policy, row.party, row.hospital_id or 0, row.kecamatan_code or "", month_of(row.started_at),
             month_of(row.stopped_at) if outcome else None, outcome, month_of(row.breached_at), row.state in OPEN,
             bool(row.justified), used)
@@ -88,9 +88,12 @@ def clock_contributions(signature: tuple) -> Iterator[Contribution]:
                                            "justified": int(justified)}
     if used is not None:
         yield histograms, (stopped, *group, used), {"n": 1}
+        for dim, value in (("party", party), ("policy", policy), ("hospital", str(hospital)), ("kecamatan", kecamatan)):
+            yield m.SlaUsedBy.__table__, (stopped, dim, value, used), {"n": 1}
 
 
-SLA = Projection("sla", m.SlaClockTally.__table__, (m.SlaCounts.__table__, m.SlaUsed.__table__), CASE_MODELS,
+SLA = Projection("sla", m.SlaClockTally.__table__, (m.SlaCounts.__table__, m.SlaUsed.__table__,
+                                                    m.SlaUsedBy.__table__), CASE_MODELS,
                  clock_signatures, clock_contributions)
 
 

@@ -85,6 +85,14 @@ def upgrade() -> None:
     sa.Column('n', sa.BigInteger(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('month', 'policy', 'party', 'hospital_id', 'kecamatan', 'bucket', name=op.f('pk_report_sla_used'))
     )
+    op.create_table('report_sla_used_by',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('dim', sa.String(length=16), nullable=False),
+    sa.Column('value', sa.String(length=64), nullable=False),
+    sa.Column('bucket', sa.Integer(), nullable=False),
+    sa.Column('n', sa.BigInteger(), server_default='0', nullable=False),
+    sa.PrimaryKeyConstraint('month', 'dim', 'value', 'bucket', name=op.f('pk_report_sla_used_by'))
+    )
     op.create_table('tally_claims',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('case_type', sa.String(length=32), nullable=False),
@@ -178,6 +186,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tally_claims_case')
 
     op.drop_table('tally_claims')
+    op.drop_table('report_sla_used_by')
     op.drop_table('report_sla_used')
     op.drop_table('report_sla_counts')
     op.drop_table('report_enrolment_stays')
