@@ -80,7 +80,7 @@ class ScorecardFiguresSchema(ma.Schema):
     justified = ma.fields.Integer(metadata={"description": "of those breaches, justified by a supervisor"})
     compliance_pct = ma.fields.Float(allow_none=True, metadata={"description": "met_on_time / closed, %"})
     used_median_pct = ma.fields.Float(allow_none=True, metadata={
-        "description": "median time used by met clocks, % of the target (two significant figures)"})
+        "description": "median time used by met clocks, % of the target (to the nearest 5; 25 above 200)"})
     used_p90_pct = ma.fields.Float(allow_none=True, metadata={"description": "p90 of the same"})
 
 
