@@ -42,9 +42,9 @@ SQLITE_CHUNK = 25_000
 # SQLite keeps 2 MB of pages per connection; the import's writer gets this much (KiB) while it runs, so that the
 # indexes it inserts into at random (NIKs, event ids) stay in memory instead of being read again for every row.
 SQLITE_CACHE_KIB = 65_536
-# A chunk is also at most 1% of the file (at least MIN_CHUNK rows, a fraction of a second), so that progress moves
-# at least every 1% of a large file, or every fraction of a second.
-MIN_CHUNK = 100
+# A chunk is also at most 1% of the file, but at least MIN_CHUNK rows (a few tenths of a second of work): progress
+# moves at least every 1% of a large file, and at least every second for a smaller one.
+MIN_CHUNK = 2_000
 Progress = Callable[[ImportBatch], None]
 
 
