@@ -1,0 +1,27 @@
+"""The web pages: users' password hashes, their run of failed sign-ins and lock-out
+
+Revision ID: 0009
+Revises: 0008
+"""
+from alembic import op
+import sqlalchemy as sa
+import berjasa.db
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('password_hash', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('locked_until', berjasa.db.UtcDateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('locked_until')
+        batch_op.drop_column('failed_logins')
+        batch_op.drop_column('password_hash')
