@@ -73,7 +73,7 @@ def sign_in(*, session: Session, username: str, password: str, config: Mapping[s
     now = now or utcnow()
     check = hasher(config)
     with unit_of_work(session):
-        user = session.scalar(sa.select(User).where(User.username == username.strip().lower()).with_for_update())
+        user = session.scalar(sa.select(User).where(User.username == username.strip().lower()).with_for_update(of=User))
         if user is None or user.password_hash is None:
             _verify(check, _decoy(check.time_cost, check.memory_cost), password)
             refusal = "wrong"
