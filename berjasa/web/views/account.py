@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from berjasa.auth import signin
 from berjasa.db import db
@@ -32,6 +33,9 @@ def login():
                                       password=request.form.get("password", ""), config=current_app.config)
     except BerjasaError as exc:
         form = forms.refused(forms.Form(SIGN_IN, {"username": request.form.get("username", "")}), exc)
+        if "locked_until" in exc.extra:
+            form.errors["password"] = [_("too many wrong passwords; try again after %(until)s WITA",
+                                         until=exc.extra["locked_until"])]
         return render("login.html", exc.status, form=form, next=_safe_next(request.form.get("next")))
     language = session.get("language")
     session.clear()  # a new session on sign-in: nothing from before it carries over
