@@ -10,7 +10,7 @@ from berjasa.auth.models import User
 from berjasa.db import db
 from berjasa.enrolment.dtsen import generate
 from berjasa.registry.models import Participant
-from tests.web.conftest import screenshot, sign_in
+from tests.web.conftest import screenshot
 
 
 def test_a_refusal_shows_next_to_its_field(browser, site):
