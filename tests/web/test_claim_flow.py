@@ -32,13 +32,8 @@ def test_a_claim_from_report_to_paid_by_three_people(browser, site):
     hospital.get_by_label("Waktu kecelakaan (WITA)").fill("2026-03-01T09:30")
     hospital.get_by_role("button", name="Cek kepesertaan pada tanggal kecelakaan").click()
     expect(hospital.locator("#cover")).to_contain_text("Terlindungi pada 01-03-2026: JKK, JKM")
-    hospital.get_by_label("Tempat").fill("Pelabuhan Soekarno-Hatta")
-    hospital.get_by_label("Jenis kecelakaan").select_option("work_site")
-    hospital.get_by_label("Kronologi").fill("Jatuh saat membongkar muatan; dua saksi")
-    hospital.get_by_label("Cedera").fill("patah pergelangan tangan")
-    hospital.get_by_label("Nama pelapor").fill("Nurhayati")
-    hospital.get_by_label("Telepon pelapor").fill("081234567890")
-    hospital.get_by_role("button", name="Laporkan", exact=True).click()
+    describe_accident(hospital, "Pelabuhan Soekarno-Hatta", "Jatuh saat membongkar muatan; dua saksi",
+                      "patah pergelangan tangan")
     expect(hospital.locator("h1")).to_contain_text("Klaim 1 dilaporkan")
     claim_url = hospital.url
 
@@ -113,6 +108,15 @@ def test_a_claim_from_report_to_paid_by_three_people(browser, site):
     screenshot(caseworker, "claim-page")
 
 
+def describe_accident(page, place: str, chronology: str, injury: str) -> None:
+    """Fill the rest of the report form (a work-site accident reported by Nurhayati) and send it."""
+    for label, value in (("Tempat", place), ("Kronologi", chronology), ("Cedera", injury),
+                         ("Nama pelapor", "Nurhayati"), ("Telepon pelapor", "081234567890")):
+        page.get_by_label(label).fill(value)
+    page.get_by_label("Jenis kecelakaan").select_option("work_site")
+    page.get_by_role("button", name="Laporkan", exact=True).click()
+
+
 def overdue_enrolment(app) -> None:
     with app.app_context(), db.new_session() as session:
         with time_machine.travel(datetime.now(UTC) - timedelta(days=10), tick=True):
@@ -154,11 +158,7 @@ def test_another_hospital_cannot_reach_the_claim(browser, site):
     primaya.get_by_role("link", name="Laporkan kecelakaan").click()
     primaya.get_by_label("NIK").fill(NIK)
     primaya.get_by_label("Waktu kecelakaan (WITA)").fill("2026-03-01T09:30")
-    for label, value in (("Tempat", "Pasar Terong"), ("Kronologi", "Tangan terpotong mesin"), ("Cedera", "luka"),
-                         ("Nama pelapor", "Nurhayati"), ("Telepon pelapor", "081234567890")):
-        primaya.get_by_label(label).fill(value)
-    primaya.get_by_label("Jenis kecelakaan").select_option("work_site")
-    primaya.get_by_role("button", name="Laporkan", exact=True).click()
+    describe_accident(primaya, "Pasar Terong", "Tangan terpotong mesin", "luka")
     expect(primaya.locator("h1")).to_contain_text("Klaim 1")
 
     daya = site.page(browser, "demo-daya")

@@ -11,6 +11,7 @@ from berjasa.db import db
 from berjasa.enrolment.dtsen import generate
 from berjasa.registry.models import Participant
 from tests.web.conftest import screenshot
+from tests.web.test_claim_flow import describe_accident
 
 
 def test_a_refusal_shows_next_to_its_field(browser, site):
@@ -24,11 +25,7 @@ def test_a_refusal_shows_next_to_its_field(browser, site):
     expect(hospital.locator("#place-error")).to_have_text("Wajib diisi.")  # the schema's message, translated
     expect(hospital.get_by_label("Tempat")).to_have_attribute("aria-describedby", "place-error")
     expect(hospital.locator("#accident_at-error")).to_have_count(0)
-    for label, value in (("Tempat", "Pasar Terong"), ("Kronologi", "Tangan terpotong mesin"), ("Cedera", "luka"),
-                         ("Nama pelapor", "Nurhayati"), ("Telepon pelapor", "081234567890")):
-        hospital.get_by_label(label).fill(value)
-    hospital.get_by_label("Jenis kecelakaan").select_option("work_site")
-    hospital.get_by_role("button", name="Laporkan", exact=True).click()
+    describe_accident(hospital, "Pasar Terong", "Tangan terpotong mesin", "luka")
     nik = hospital.get_by_label("NIK")
     expect(nik).to_have_attribute("aria-invalid", "true")
     expect(hospital.locator("#nik-error")).to_have_text("tanggal lahir dalam NIK bukan tanggal yang sah")
