@@ -151,3 +151,14 @@ def test_every_word_of_the_pages_has_its_indonesian(tmp_path):
     assert sorted(wanted - {m.id for m in catalogue if m.id}) == [] and untranslated == []
     compiled = read_mo(PO.with_suffix(".mo").open("rb"))
     assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in catalogue if m.id}
+
+
+def test_the_cli_sets_a_password_that_signs_in(app, tmp_path, tokens):
+    from tests.auth.test_tokens import run_cli
+
+    # the `app` fixture's database lives at tmp_path/berjasa.db, seeded by `tokens`
+    short = run_cli(tmp_path, "users", "password", "demo-daya", "--password", "short")
+    assert short.returncode == 1 and "use 10 to 200 characters" in short.stderr
+    done = run_cli(tmp_path, "users", "password", "demo-daya", "--password", "kata sandi baru 2026")
+    assert done.returncode == 0 and done.stdout.strip() == "password of demo-daya set"
+    assert sign_in(app.test_client(), "demo-daya", "kata sandi baru 2026").headers["Location"] == "/"
