@@ -47,6 +47,8 @@ def test_a_claim_from_report_to_paid_by_three_people(browser, site):
     # BPJS finds it first in its verification queue and verifies it
     bpjs.goto("/queues")
     verification = bpjs.locator("section", has=bpjs.get_by_role("heading", name="Verifikasi"))
+    expect(verification.locator("tbody tr")).to_have_count(1)
+    screenshot(bpjs, "bpjs-queues", docs=True)
     verification.get_by_role("link", name="Klaim 1").click()
     bpjs.locator("#form-verify").get_by_role("button", name="Verifikasi").click()
     expect(bpjs.locator(".history")).to_contain_text("demo-bpjs")
@@ -100,8 +102,6 @@ def test_a_claim_from_report_to_paid_by_three_people(browser, site):
     screenshot(caseworker, "caseworker-worklist", docs=True)
     hospital.goto("/")
     screenshot(hospital, "hospital-claims", docs=True)
-    bpjs.goto("/")
-    screenshot(bpjs, "bpjs-queues", docs=True)
     expect(supervisor.locator(".breaches")).to_contain_text("Laporan tahap I")
     screenshot(supervisor, "supervisor-breaches", docs=True)
     caseworker.goto(claim_url)
