@@ -68,9 +68,22 @@ def sign_in(page, username: str, password: str) -> None:
 @pytest.fixture
 def site(pg_app) -> Iterator[Site]:
     """The app on a free port with its workers, seeded with the demo users."""
+    runtime = embedded.start(pg_app, threads=2, tick_seconds=3600)
+    try:
+        yield from _served(pg_app)
+    finally:
+        runtime.stop()
+
+
+@pytest.fixture
+def quiet_site(pg_app) -> Iterator[Site]:
+    """The same with no workers: the test does the background work itself, when it wants."""
+    yield from _served(pg_app)
+
+
+def _served(pg_app) -> Iterator[Site]:
     with pg_app.app_context(), db.new_session() as session:
         demo.seed(session=session, secret_key=pg_app.config["SECRET_KEY"], config=pg_app.config)
-    runtime = embedded.start(pg_app, threads=2, tick_seconds=3600)
     server = make_server("127.0.0.1", 0, pg_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -80,7 +93,6 @@ def site(pg_app) -> Iterator[Site]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        runtime.stop()
 
 
 def screenshot(page, name: str, docs: bool = False) -> Path:
