@@ -17,6 +17,7 @@ from berjasa.enrolment import coverage
 from berjasa.enrolment import views as enrolment_api
 from berjasa.errors import BerjasaError
 from berjasa.parties.service import list_hospitals
+from berjasa.time import today_wita
 from berjasa.web import forms
 from berjasa.web.pages import blp, page, render
 from berjasa.web.views import common
@@ -62,9 +63,9 @@ def cover():
     nik = request.form.get("nik", "").strip()
     typed = request.form.get("accident_at", "")[:10]
     try:
-        on = date.fromisoformat(typed) if typed else date.today()
+        on = date.fromisoformat(typed) if typed else today_wita()
     except ValueError:
-        on = date.today()
+        on = today_wita()
     try:
         with read_only(db.session):
             found = coverage.coverage_by_nik(session=db.session, nik=nik, on=on)
