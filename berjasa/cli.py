@@ -191,6 +191,19 @@ def users_revoke(username: str) -> None:
     click.echo(f"revoked {count} token(s) of {username}")
 
 
+@users_group.command("password")
+@click.argument("username")
+@click.password_option(help="The new password (asked for twice when not given).")
+def users_password(username: str, password: str) -> None:
+    """Set a user's password for the web pages (it also lifts a lock-out)."""
+    from berjasa.auth.signin import set_password
+
+    ensure_schema(current_app)
+    with _friendly_errors(), db.new_session() as session:
+        set_password(session=session, username=username, password=password, config=current_app.config)
+    click.echo(f"password of {username} set")
+
+
 @click.group("demo", help="Demo data for trying Berjasa out.")
 def demo_group() -> None:
     pass
@@ -198,7 +211,7 @@ def demo_group() -> None:
 
 @demo_group.command("seed")
 def demo_seed() -> None:
-    """Seed parties, kecamatan and one user per role; print `ROLE USERNAME TOKEN` lines."""
+    """Seed parties, kecamatan and one user per role; print `ROLE USERNAME TOKEN PASSWORD` lines."""
     print_demo_tokens(seed_demo())
 
 
@@ -220,7 +233,7 @@ def demo_dtsen(rows: int, invalid_share: float, duplicate_share: float, seed: in
 
 @demo_group.command("tokens")
 def demo_tokens() -> None:
-    """Print the demo users' `ROLE USERNAME TOKEN` lines again."""
+    """Print the demo users' `ROLE USERNAME TOKEN PASSWORD` lines again."""
     from berjasa import demo
 
     print_demo_tokens(demo.tokens(secret_key=current_app.config["SECRET_KEY"]))
@@ -235,8 +248,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
 
 
 def print_demo_tokens(lines: list[tuple[str, str, str]]) -> None:
+    """One line per demo user: `ROLE USERNAME TOKEN PASSWORD` (the token for the API, the password for the pages)."""
+    from berjasa import demo
+
+    passwords = demo.passwords(secret_key=current_app.config["SECRET_KEY"])
     for role, username, token in lines:
-        click.echo(f"{role} {username} {token}")
+        click.echo(f"{role} {username} {token} {passwords[username]}")
 
 
 @contextlib.contextmanager

@@ -74,6 +74,18 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DIGEST_DUE_SOON_DAYS": 3,
         # Where people reach the API: the links in e-mails and webhook bodies start with it.
         "PUBLIC_URL": "http://127.0.0.1:8000",
+        # The web pages: a signed session cookie (HttpOnly, SameSite=Lax; Secure once served over HTTPS), valid
+        # for a working day; after so many wrong passwords in a row an account is locked for a while.
+        "SESSION_COOKIE_NAME": "berjasa_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_SECONDS": 15 * 60,
+        # argon2id cost of a password hash (RFC 9106's second recommendation); a sign-in rehashes a weaker one.
+        "PASSWORD_HASH_TIME_COST": 3,
+        "PASSWORD_HASH_MEMORY_KIB": 64 * 1024,
     }
 
 
@@ -114,6 +126,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     _check_cohorts(config)
     _check_sla_policies(config)
     _check_notifications(config)
+    _check_web(config)
     _check_secret_key(config, instance_path)
     _make_instance_folder(config, instance_path)
     if config["AUTO_MIGRATE"] is None:
@@ -205,6 +218,16 @@ def _check_notifications(config: dict[str, Any]) -> None:
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{_name('PUBLIC_URL')} must be an http:// or https:// URL, not {url!r}")
     config["PUBLIC_URL"] = url.rstrip("/")
+
+
+def _check_web(config: dict[str, Any]) -> None:
+    for key in ("PERMANENT_SESSION_LIFETIME", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_SECONDS", "PASSWORD_HASH_TIME_COST"):
+        _check_positive_int(config, key)
+    _check_positive_int(config, "PASSWORD_HASH_MEMORY_KIB", minimum=32)  # argon2: 8 KiB per lane, 4 lanes
+    secure = config.get("SESSION_COOKIE_SECURE")
+    if isinstance(secure, str):
+        secure = secure.strip().lower() in ("1", "true", "yes", "on")
+    config["SESSION_COOKIE_SECURE"] = bool(secure)
 
 
 def _check_sla_policies(config: dict[str, Any]) -> None:

@@ -71,6 +71,8 @@ def serve(info: ScriptInfo, host: str, port: int, demo: bool, threads: int | Non
             click.echo(
                 f"try: curl -H 'Authorization: Bearer <caseworker token>' http://{host}:{port}/api/v1/me", err=True
             )
+            click.echo(f"or open http://{host}:{port} and sign in as demo-caseworker with the password at the end "
+                       "of its line", err=True)
     runtime = embedded.start(app, threads=threads)
     server = make_server(host, port, app, threaded=True)
     # serve_forever runs in this thread, so server.shutdown() (which waits for it) must run in another one.

@@ -97,8 +97,10 @@ def row_errors(*, session: Session, batch_id: int) -> Iterator[tuple[int, str, s
     get_batch(session=session, batch_id=batch_id)
     query = (sa.select(ImportRowError.line, ImportRowError.column, ImportRowError.reason)
              .where(ImportRowError.batch_id == batch_id).order_by(ImportRowError.line, ImportRowError.id))
-    with read_only(session):
-        for row in session.execute(query.execution_options(yield_per=5000)):
+    # On a connection of its own, in a transaction of its own: a server-side cursor needs one, and a GET request's
+    # session reads in autocommit on PostgreSQL (berjasa.transaction, policy READS).
+    with session.get_bind().connect() as connection:
+        for row in connection.execution_options(yield_per=5000).execute(query):
             yield tuple(row)
 
 
