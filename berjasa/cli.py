@@ -78,12 +78,13 @@ def privacy_export(nik: str, output) -> None:
     """Write everything held about the holder of NIK as JSON (give - to read the NIK from standard input, which
     keeps it out of the shell's history and the process list)."""
     import json
+    import sys
 
     from berjasa.logs import mask_nik
     from berjasa.privacy.export import export
 
     if nik == "-":
-        nik = click.get_text_stream("stdin").readline()
+        nik = sys.stdin.readline()
     nik = nik.strip()
     if not (len(nik) == 16 and nik.isdigit()):
         raise click.ClickException("a NIK is 16 digits")
