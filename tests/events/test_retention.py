@@ -199,3 +199,15 @@ def test_pruning_skips_rows_another_transaction_holds_and_waits_for_none(pg_app,
     assert run_prune(pg_app)["outbox"] == 1
     with pg_app.app_context(), db.new_session() as session, session.begin():
         assert session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(OutboxEvent.id == held)) == 0
+
+
+def test_berjasa_prune_does_it_now(any_app, travel):
+    from workers.cli import cli
+
+    travel(T0)
+    emit_events(any_app, 3)
+    deliver(any_app)
+    travel(T0 + timedelta(days=31))
+    result = any_app.test_cli_runner().invoke(cli, args=["prune"])
+    assert (result.exit_code, result.output) == (
+        0, "pruned: 3 outbox, 3 processed_messages, 0 timers, 0 deliveries\n")

@@ -92,7 +92,7 @@ def test_outbox_backlog_and_tick_lag_read_at_scrape(any_app, travel):
     emit_at(any_app, 2)
     travel(T0 + timedelta(minutes=10))
     with any_app.app_context(), db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":  # table sizes are the planner's estimate there: refresh it
+        if connection.dialect.name == "postgresql":  # table sizes are the statistics' count there: bring it up to date
             connection.exec_driver_sql("ANALYZE outbox")
     samples = scrape(client)
     assert value(samples, "berjasa_outbox_unpublished") == 3
