@@ -43,7 +43,7 @@ pong = consumer("pong", queue="default", transactional=False, max_retries=5)(rec
 @dramatiq.actor(queue_name="scheduler", max_retries=0, time_limit=120_000)
 def tick() -> None:
     """The scheduler's heartbeat: the timers and the SLA clocks that fell due (each once, even with two
-    schedulers: rows are claimed with SKIP LOCKED)."""
+    schedulers: rows are claimed with SKIP LOCKED), the deliveries due again, and retention's pruning."""
     from berjasa.db import db
     from berjasa.events.service import claim_due_timers
     from berjasa.sla.service import tick as sla_tick
