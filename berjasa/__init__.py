@@ -23,9 +23,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from berjasa import api, errors, logs, web
     from berjasa.db import db
     from berjasa.events import outbox
+    from berjasa.metrics import views as metrics
     from berjasa.sla import policies
 
     logs.init_app(app)
+    metrics.init_app(app)
     errors.init_app(app)
     db.init_app(app)
     _register_blueprints(app, api.init_app(app))
