@@ -20,16 +20,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.validate(app.config, app.instance_path)
     app.json.sort_keys = False
 
-    from berjasa import api, errors, logs
+    from berjasa import api, errors, logs, web
     from berjasa.db import db
     from berjasa.events import outbox
+    from berjasa.metrics import views as metrics
     from berjasa.reports import targets
     from berjasa.sla import policies
 
     logs.init_app(app)
+    metrics.init_app(app)
     errors.init_app(app)
     db.init_app(app)
     _register_blueprints(app, api.init_app(app))
+    web.init_app(app)
     _register_cli(app)
     outbox.init_app(app)
     policies.init_app(app)

@@ -11,8 +11,8 @@ from tests.services import wait_for_port
 from tests.test_serve import start_serve
 from tests.workers.processes import ROOT
 
-COMMANDS = ["audit", "db", "demo", "import", "openapi", "ping", "reports", "scheduler", "serve", "sla", "users",
-            "worker"]
+COMMANDS = ["audit", "backup", "db", "demo", "import", "openapi", "ping", "privacy", "prune", "reports",
+            "scheduler", "serve", "sla", "users", "worker"]
 
 
 def berjasa(tmp_path, *args, timeout=60):

@@ -28,6 +28,7 @@ from berjasa.errors import Forbidden, InvalidTransition, NotFound, StaleVersion
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent
 from berjasa.events.outbox import emit, plain_json
+from berjasa.metrics import counted_transition
 from berjasa.sla import clocks
 from workflows.engine import GuardFailed, RoleNotAllowed, WorkflowError
 from workflows.sla import Clock
@@ -60,6 +61,7 @@ class Scope:
 EVERYTHING = Scope()
 
 
+@counted_transition(lambda **_: "create")
 def create_case(
     session: Session, case: Any, *, actor: Actor, data: Mapping[str, Any] | None = None,
     reason: str | None = None,
@@ -113,6 +115,7 @@ def _case_query(model: type, _scope: str, where: Callable[[type], sa.ColumnEleme
     return query
 
 
+@counted_transition(lambda **kwargs: kwargs["trigger"])
 def transition_case(
     session: Session, case: Any, *, actor: Actor, trigger: str, expected_version: int, triggers: Triggers,
     data: Mapping[str, Any] | None = None, reason: str | None = None, config: Mapping[str, Any] | None = None,

@@ -29,6 +29,7 @@ from berjasa.registry.models import Participant
 from berjasa.registry.nik import NikError, parse_nik
 from berjasa.registry.service import participant_as_of
 from berjasa.sla import clocks
+from berjasa.sla.models import ClockRow
 from berjasa.time import WITA
 from berjasa.transaction import unit_of_work
 from workflows.roles import Role
@@ -165,6 +166,24 @@ def list_claims(*, session: Session, actor: Actor, page: int, per_page: int, **f
     """A page of the claims the caller may see, newest report first, and their clocks."""
     query = scope.visible(actor).apply(sa.select(Claim), Claim).order_by(Claim.created_at.desc(), Claim.id.desc())
     query = _filtered(query, **filters)
+    with read_only(session):
+        found = paginate(session, query, page=page, per_page=per_page)
+        return found, clocks.of_cases(session, "claim", [c.id for c in found.items])
+
+
+#: BPJS's queues: the claims whose clock of this policy runs (BPJS answers for it), in these states, due first.
+QUEUES = {"verification": ("claim.bpjs_decision", ("reported", "hospital_care")),
+          "payment": ("claim.payment", ("under_review", "approved"))}
+
+
+def claim_queue(*, session: Session, actor: Actor, queue: str, page: int, per_page: int
+                ) -> tuple[Page, dict[int, list[Clock]]]:
+    """A page of a BPJS queue (QUEUES), the claim whose clock falls due first at the top, and their clocks."""
+    policy, states = QUEUES[queue]
+    open_clock = sa.and_(ClockRow.case_type == "claim", ClockRow.case_id == Claim.id, ClockRow.policy == policy,
+                         ClockRow.state.in_(("running", "breached")))
+    query = (scope.visible(actor).apply(sa.select(Claim).join(ClockRow, open_clock), Claim)
+             .where(Claim.state.in_(states)).order_by(ClockRow.due_at, Claim.id))
     with read_only(session):
         found = paginate(session, query, page=page, per_page=per_page)
         return found, clocks.of_cases(session, "claim", [c.id for c in found.items])

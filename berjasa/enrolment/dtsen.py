@@ -1,10 +1,10 @@
-"""The DTSEN import file: read it row by row with precise errors, and generate realistic synthetic ones."""
+"""The DTSEN import file: its columns, and each line read into a Row or its errors with precise reasons.
+
+The CSV conventions (text, separator, header, line numbers) are the import engine's (berjasa.imports);
+this module knows what a DTSEN line must hold. `berjasa.enrolment.dtsen_demo` generates realistic files."""
 
 from __future__ import annotations
 
-import csv
-import io
-import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,6 +12,8 @@ from datetime import date
 from functools import cache, lru_cache, partial
 from typing import Any
 
+from berjasa.imports.csvfile import Header, Layout, Records, RowError, read_header, text_lines
+from berjasa.imports.kinds import LineParser, Parsed
 from berjasa.registry.enums import Cohort, Sex
 from berjasa.registry.nik import NikError, NikInfo, parse_nik, review_flags
 from berjasa.time import today_wita
@@ -22,21 +24,13 @@ COLUMNS = (
 )
 _AT = {column: i for i, column in enumerate(COLUMNS)}
 REQUIRED = frozenset({"nik", "name", "sex", "birth_date", "kecamatan", "cohort", "decile", "decile_snapshot"})
+LAYOUT = Layout(COLUMNS, REQUIRED)
 # Column lengths of the participants table, so that a row that reads well also stores well.
 MAX_NAME, MAX_ADDRESS, MAX_KELURAHAN = 200, 300, 100
 MAX_INCOME = 999_999_999_999
 
 
-class FileRefused(Exception):
-    """The whole file is refused (not text, no header, wrong columns) before any row is read."""
-
-    def __init__(self, reason: str, errors: dict[str, list[str]]) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.errors = errors
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One valid data line of the file."""
 
@@ -57,15 +51,6 @@ class Row:
     flags: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class RowError:
-    """Why one column of one line was refused."""
-
-    number: int
-    column: str
-    reason: str
-
-
 class _Invalid(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -76,101 +61,48 @@ class _Invalid(ValueError):
 
 
 def read(data: bytes) -> Iterator[Row | list[RowError]]:
-    """Check the file and its header now (FileRefused), then yield a Row or that line's errors per data line."""
-    text = _decode(data)
-    delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next((fields for fields in reader if not _blank(fields)), None)
-    if header is None:
-        raise FileRefused("no header line", {"file": ["no header line"]})
-    positions = _check_header(header)
-    return _rows(reader, positions, today_wita())
+    """Check a whole file held in memory and its header now (FileRefused), then yield a Row or that line's
+    errors per data line. Lines are read on their own: a NIK repeated in the file is the import engine's
+    to refuse (it remembers keys in the database, not here)."""
+    header = read_header(text_lines([data]), LAYOUT)
+    return _rows(Records(text_lines([data]), header, header.end), line_parser(header, today_wita()))
 
 
-def _decode(data: bytes) -> str:
-    try:
-        text: str | None = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
-    except UnicodeDecodeError:
-        text = None
-    # A NUL never occurs in a text export but always in spreadsheets, images and archives.
-    if text is None or "\x00" in text:
-        raise FileRefused("not UTF-8 text (binary file?)", {"file": ["not UTF-8 text (binary file?)"]})
-    if not text.strip():
-        raise FileRefused("empty file", {"file": ["empty file"]})
-    return text
+def _rows(records: Records, parse: LineParser) -> Iterator[Row | list[RowError]]:
+    for record in records:
+        if isinstance(record, RowError):
+            yield [record]
+            continue
+        item = parse(*record)
+        yield item.row if item.row is not None else item.errors
 
 
-def _delimiter(text: str) -> str:
-    # Spreadsheets in an Indonesian locale save with ';' because ',' is their decimal separator.
-    for line in io.StringIO(text):
-        if line.strip():
-            return ";" if line.count(";") > line.count(",") else ","
-    return ","
-
-
-def _blank(fields: list[str]) -> bool:
-    # Spreadsheets leave lines such as ";;;;" after the last row: as empty as an empty line.
-    return all(not field.strip() for field in fields)
-
-
-def _check_header(header: list[str]) -> dict[str, int]:
-    names = [name.strip().lower() for name in header]
-    while names and not names[-1]:
-        names.pop()  # trailing empty cells of a spreadsheet export
-    problems = [f"missing column: {name}" for name in COLUMNS if name in REQUIRED and name not in names]
-    problems += [f"unknown column: {name}" for name in names if name and name not in COLUMNS]
-    problems += [f"column {i} has no name" for i, name in enumerate(names, 1) if not name]
-    problems += [f"duplicate column: {name}" for name in COLUMNS if names.count(name) > 1]
-    if problems and not _AT.keys() & set(names):
-        # Nothing we know: most likely a file without a header, whose first line is data.
-        problems = ["no header line: the first line must name the columns (" + ", ".join(COLUMNS) + ")"]
-    if problems:
-        raise FileRefused("; ".join(problems), {"header": problems})
-    return {name: i for i, name in enumerate(names)}
-
-
-def _rows(reader: Any, positions: dict[str, int], today: date) -> Iterator[Row | list[RowError]]:
-    width = len(positions)
+def line_parser(header: Header, today: date) -> LineParser:
+    """A function reading one line's fields (in the header's order) into a Parsed: the Row, or the errors."""
+    positions, width = header.positions, len(header.positions)
     # The NIK's century depends on the date: read the clock once per file, not once per row.
     plan = [("nik", partial(parse_nik, today=today), positions["nik"])]
     # An absent optional column reads the empty string appended after the line's own fields.
     plan += [(column, parse, positions.get(column, width)) for column, parse in _PARSERS]
-    seen: dict[str, int] = {}
-    end = reader.line_num
-    try:
-        for fields in reader:
-            # A quoted field may span lines: a record is numbered by the line it starts on.
-            number, end = end + 1, reader.line_num
-            if not (fields and fields[0].strip()) and _blank(fields):
-                continue
-            if len(fields) != width:
-                if len(fields) < width or not _blank(fields[width:]):
-                    yield [RowError(number, "line", f"has {len(fields)} fields, the header has {width}")]
-                    continue
-                del fields[width:]
-            fields.append("")
-            yield _parse(number, fields, plan, seen, today)
-    except csv.Error as exc:
-        # Only a damaged file gets here (e.g. a field over 128 KiB): report it and read no further.
-        yield [RowError(end + 1, "line", f"unreadable CSV: {exc}")]
+    return partial(_parse, plan=plan, today=today)
 
 
-def _parse(number: int, fields: list[str], plan: list[Any], seen: dict[str, int], today: date) -> Row | list[RowError]:
+def _parse(number: int, fields: list[str], plan: list[Any], today: date) -> Parsed:
     try:
         values = [parse(fields[i]) for _, parse, i in plan]
     except (_Invalid, NikError):
         # Parse the line again, column by column, to name every problem (the fast path stops at the first).
-        return _errors(number, fields, plan, seen, today)
+        return _errors(number, fields, plan, today)
     info, birth_date, snapshot = values[_AT["nik"]], values[_AT["birth_date"]], values[_AT["decile_snapshot"]]
-    errors = _cross_checks(number, info, birth_date, snapshot, seen, today)
+    errors = _cross_checks(number, birth_date, snapshot, today)
     if errors:
-        return errors
+        return Parsed(number, info.nik, None, errors)
     flags = tuple(review_flags(info, birth_date=birth_date, sex=values[_AT["sex"]]))
     # Row's fields after `number` are the columns in COLUMNS order (kecamatan as kecamatan_code), then flags.
-    return Row(number, info.nik, *values[1:], flags)
+    return Parsed(number, info.nik, Row(number, info.nik, *values[1:], flags))
 
 
-def _errors(number: int, fields: list[str], plan: list[Any], seen: dict[str, int], today: date) -> list[RowError]:
+def _errors(number: int, fields: list[str], plan: list[Any], today: date) -> Parsed:
     parsed: dict[str, Any] = {}
     errors: list[RowError] = []
     for column, parse, i in plan:
@@ -178,22 +110,14 @@ def _errors(number: int, fields: list[str], plan: list[Any], seen: dict[str, int
             parsed[column] = parse(fields[i])
         except (_Invalid, NikError) as exc:
             errors.append(RowError(number, column, exc.reason))
-    errors += _cross_checks(
-        number, parsed.get("nik"), parsed.get("birth_date"), parsed.get("decile_snapshot"), seen, today
-    )
-    return sorted(errors, key=lambda error: _AT.get(error.column, -1))
+    errors += _cross_checks(number, parsed.get("birth_date"), parsed.get("decile_snapshot"), today)
+    info: NikInfo | None = parsed.get("nik")
+    # A refused line's NIK still counts as seen: a later line with it is still the same person.
+    return Parsed(number, info.nik if info else None, None, sorted(errors, key=lambda error: _AT.get(error.column, -1)))
 
 
-def _cross_checks(
-    number: int, info: NikInfo | None, birth_date: date | None, snapshot: date | None, seen: dict[str, int],
-    today: date,
-) -> list[RowError]:
+def _cross_checks(number: int, birth_date: date | None, snapshot: date | None, today: date) -> list[RowError]:
     errors = []
-    if info is not None:
-        # Every valid NIK counts as seen, even on a refused line: the second line is still the same person.
-        first = seen.setdefault(info.nik, number)
-        if first != number:
-            errors.append(RowError(number, "nik", f"duplicate of line {first}"))
     if birth_date is not None and birth_date > today:
         errors.append(RowError(number, "birth_date", "is in the future"))
     if snapshot is not None and snapshot > today:
@@ -415,154 +339,3 @@ _PARSERS: tuple[tuple[str, Callable[[str], Any]], ...] = (
     ("decile_snapshot", _date),
     ("declared_income", _income),
 )
-
-
-# ---------------------------------------------------------------------------------------------------- generating
-
-_MALE = (
-    "Muhammad", "Ahmad", "Andi", "Abdul", "Syamsul", "Rahmat", "Irwan", "Hasan", "Arif", "Budi", "Ridwan", "Fajar",
-    "Ilham", "Akbar", "Wahyu", "Baso", "Amir", "Yusuf", "Hamka", "Jusman",
-)
-_FEMALE = (
-    "Nurul", "Siti", "Sitti", "Andi", "Nurhayati", "Rahmawati", "Fatimah", "Hasnah", "Asmawati", "Indah", "Dewi",
-    "Ayu", "Sri", "Marlina", "Haslinda", "Nurhaeda", "Kartini", "Rosmini", "Hartati", "Mutmainnah",
-)
-_LAST = (
-    "Syamsuddin", "Rahman", "Hamzah", "Nur", "Baharuddin", "Saleh", "Latif", "Mappaseng", "Tahir", "Malik",
-    "Hasanuddin", "Amiruddin", "Kadir", "Rauf", "Anwar", "Sangkala", "Tangko", "Jafar", "Halim", "Ramli",
-)
-_STREETS = (
-    "Jl. Perintis Kemerdekaan", "Jl. Urip Sumoharjo", "Jl. A. P. Pettarani", "Jl. Sultan Alauddin", "Jl. Veteran",
-    "Jl. Cendrawasih", "Jl. Sungai Saddang", "Jl. Abdullah Daeng Sirua", "Jl. Tinumbu", "Jl. Hertasning",
-)
-# Mostly informal workers: the DTSEN intake (45,685 in Oct 2025, DOMAIN.md) is of vulnerable workers.
-_COHORTS = (
-    (Cohort.informal, 80), (Cohort.rt_rw, 3), (Cohort.non_asn, 5), (Cohort.posyandu_kb_cadre, 4),
-    (Cohort.religious_worker, 4), (Cohort.election_organiser, 4),
-)
-# The programme targets deciles 1-4; a real file also holds a few people just above.
-_DECILES = ((1, 30), (2, 28), (3, 20), (4, 15), (5, 4), (6, 3))
-_INCOMES = (("1000000", 85), ("", 7), ("1500000", 5), ("2000000", 3))
-SNAPSHOT = date(2025, 10, 1)
-_BORN_FROM, _BORN_TO = date(1960, 1, 1).toordinal(), date(2005, 12, 31).toordinal()
-# One defect per invalid row, in this order, each refused in exactly one column: defect -> (column, spoil).
-_DEFECTS: dict[str, tuple[str, Callable[[str], str]]] = {
-    "nik_length": ("nik", lambda nik: nik[:-1]),
-    "cohort": ("cohort", lambda _: "petani"),
-    "birth_date": ("birth_date", lambda born: born[:4] + "-02-30"),  # the NIK keeps the real date
-    "decile": ("decile", lambda _: "11"),
-    "name": ("name", lambda _: ""),
-}
-DEFECTS = tuple(_DEFECTS)
-
-
-def generate(
-    rows: int, *, invalid_share: float = 0.0, duplicate_share: float = 0.0, seed: int | None = None,
-    delimiter: str = ",",
-) -> Iterator[str]:
-    """Yield the lines ("\\n"-terminated, header first) of a synthetic DTSEN file of `rows` data rows."""
-    if rows < 0 or delimiter not in (",", ";"):
-        raise ValueError("rows must be >= 0 and the delimiter ',' or ';'")
-    if not (0 <= invalid_share <= 1 and 0 <= duplicate_share <= 1 and invalid_share + duplicate_share <= 1):
-        raise ValueError("the shares must be between 0 and 1 and add up to at most 1")
-    rng = random.Random(seed)
-    kinds = _plan(rows, round(rows * invalid_share), round(rows * duplicate_share), rng)
-    return _lines(kinds, rng, delimiter)
-
-
-def _plan(rows: int, invalid: int, duplicates: int, rng: random.Random) -> list[str]:
-    if duplicates and rows - invalid - duplicates < 1:
-        raise ValueError("a duplicate needs at least one valid row to repeat")
-    kinds = ["invalid"] * invalid + ["duplicate"] * duplicates + ["valid"] * (rows - invalid - duplicates)
-    rng.shuffle(kinds)
-    if duplicates:
-        # A duplicate repeats an earlier valid row, so the first valid row must come before any duplicate.
-        first_valid, first_duplicate = kinds.index("valid"), kinds.index("duplicate")
-        if first_duplicate < first_valid:
-            kinds[first_duplicate], kinds[first_valid] = "valid", "duplicate"
-    return kinds
-
-
-def _lines(kinds: list[str], rng: random.Random, delimiter: str) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-
-    def line(fields: list[str] | tuple[str, ...]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(fields)
-        return buffer.getvalue()
-
-    yield line(COLUMNS)
-    serials: dict[str, int] = {}
-    valid: list[list[str]] = []
-    defects = 0
-    for kind in kinds:
-        if kind == "duplicate":
-            yield line(rng.choice(valid))  # the same person listed twice
-            continue
-        fields = _person(rng, serials)
-        if kind == "invalid":
-            _spoil(fields, DEFECTS[defects % len(DEFECTS)])
-            defects += 1
-        else:
-            valid.append(fields)
-        yield line(fields)
-
-
-def _person(rng: random.Random, serials: dict[str, int]) -> list[str]:
-    code, kecamatan = _pick_kecamatan(rng)
-    sex = rng.choice((Sex.M, Sex.F))
-    born = date.fromordinal(rng.randint(_BORN_FROM, _BORN_TO))
-    # The NIK was issued where the person lived then: usually, but not always, where they live now.
-    issued = code if rng.random() < 0.9 else _pick_kecamatan(rng)[0]
-    first = rng.choice(_MALE if sex is Sex.M else _FEMALE)
-    values = {
-        "nik": _synthetic_nik(issued, born, sex, serials),
-        "name": f"{first} {rng.choice(_LAST)}",
-        "sex": sex.value,
-        "birth_date": born.isoformat(),
-        "phone": _synthetic_phone(rng),
-        "address": f"{rng.choice(_STREETS)} No. {rng.randint(1, 250)}, RT {rng.randint(1, 9):03d}/RW "
-                   f"{rng.randint(1, 12):03d}",
-        "kecamatan": kecamatan,
-        "kelurahan": "",
-        "cohort": _weighted(rng, _COHORTS).value,
-        "has_disability": "1" if rng.random() < 0.03 else "0",
-        "decile": str(_weighted(rng, _DECILES)),
-        "decile_snapshot": SNAPSHOT.isoformat(),
-        "declared_income": _weighted(rng, _INCOMES),
-    }
-    return [values[column] for column in COLUMNS]
-
-
-def _pick_kecamatan(rng: random.Random) -> tuple[str, str]:
-    code, name, _ = rng.choice(_places())
-    return code, name
-
-
-def _synthetic_nik(kecamatan: str, born: date, sex: Sex, serials: dict[str, int]) -> str:
-    day = born.day + (40 if sex is Sex.F else 0)
-    stem = f"7371{kecamatan}{day:02d}{born:%m%y}"
-    # The serial tells apart people of one kecamatan with one birth date: counting it up keeps NIKs unique.
-    serial = serials[stem] = serials.get(stem, 0) + 1
-    if serial > 9999:
-        raise ValueError(f"more than 9999 people born on one day in one kecamatan ({stem})")
-    return f"{stem}{serial:04d}"
-
-
-def _synthetic_phone(rng: random.Random) -> str:
-    if rng.random() < 0.2:
-        return ""
-    prefix = rng.choice(("0811", "0812", "0813", "0821", "0822", "0852", "0853", "0877", "0895"))
-    return prefix + "".join(rng.choices("0123456789", k=rng.choice((7, 8))))
-
-
-def _weighted(rng: random.Random, choices: tuple[tuple[Any, int], ...]) -> Any:
-    values, weights = zip(*choices, strict=True)
-    return rng.choices(values, weights)[0]
-
-
-def _spoil(fields: list[str], defect: str) -> None:
-    column, spoil = _DEFECTS[defect]
-    fields[_AT[column]] = spoil(fields[_AT[column]])

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from berjasa.cases.models import CaseMixin
 from berjasa.db import Base, UtcDateTime, str_enum, utcnow
+from berjasa.imports.models import ImportBatch, ImportRowError  # noqa: F401 (the batches enrolments come from)
 from berjasa.registry.models import Participant
 from workflows.enrolment import WORKFLOW, EnrolmentState
 
@@ -51,37 +52,3 @@ class CoveragePeriod(Base):
     end_reason: Mapped[str | None] = mapped_column(sa.String(200))
     funding: Mapped[str] = mapped_column(sa.String(16), default="apbd")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-
-
-class ImportBatch(Base):
-    """One DTSEN file imported: where it stands and what it did."""
-
-    __tablename__ = "import_batches"
-
-    id: Mapped[int] = mapped_column(BIGINT, primary_key=True)
-    filename: Mapped[str] = mapped_column(sa.String(200))
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
-    total: Mapped[int] = mapped_column(sa.Integer, default=0)
-    done: Mapped[int] = mapped_column(sa.Integer, default=0)
-    created: Mapped[int] = mapped_column(sa.Integer, default=0)
-    updated: Mapped[int] = mapped_column(sa.Integer, default=0)
-    unchanged: Mapped[int] = mapped_column(sa.Integer, default=0)
-    rejected: Mapped[int] = mapped_column(sa.Integer, default=0)
-    requested_by: Mapped[str] = mapped_column(sa.String(64))
-    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
-    failure: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-
-
-class ImportRowError(Base):
-    """A row of an import that was refused, with the column and the reason."""
-
-    __tablename__ = "import_row_errors"
-
-    id: Mapped[int] = mapped_column(BIGINT, primary_key=True)
-    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("import_batches.id", ondelete="CASCADE"), index=True)
-    line: Mapped[int] = mapped_column(sa.Integer)
-    column: Mapped[str] = mapped_column(sa.String(32))
-    reason: Mapped[str] = mapped_column(sa.String(300))

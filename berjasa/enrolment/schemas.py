@@ -129,9 +129,11 @@ class PremiumReportSchema(ma.Schema):
 
 class ImportBatchSchema(ma.Schema):
     id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "the kind of file: dtsen"})
     filename = ma.fields.String()
     sha256 = ma.fields.String()
     status = ma.fields.String(metadata={"description": "queued, running, done"})
+    lines_read = ma.fields.Integer(metadata={"description": "lines of the file read so far, the header included"})
     total = ma.fields.Integer()
     done = ma.fields.Integer()
     created = ma.fields.Integer(metadata={"description": "rows that opened a new enrolment"})

@@ -1,6 +1,12 @@
+import csv
 import io
+import itertools
+import shutil
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request, stream_with_context
 from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
@@ -188,9 +194,10 @@ class Imports(MethodView):
     }})
     def post(self):
         """Upload a DTSEN CSV; it is checked at once (header, text) and imported in the background."""
-        filename, content = _upload()
-        batch = imports.start_import(session=db.session, requested_by=current_actor().username, filename=filename,
-                                     content=content)
+        filename, file = _upload()
+        with file:
+            batch = imports.start_import(session=db.session, requested_by=current_actor().username,
+                                         filename=filename, file=file)
         return batch, 202, {"Location": f"/api/v1/enrolments/imports/{batch.id}"}
 
 
@@ -209,23 +216,41 @@ class ImportErrors(MethodView):
     @blp.response(200, content_type="text/csv", description="line,column,reason")
     def get(self, batch_id):
         """The refused rows of an import: line, column and reason, as CSV."""
-        out = io.StringIO()
-        imports.write_errors(imports.row_errors(session=db.session, batch_id=batch_id), out)
-        return Response(out.getvalue(), mimetype="text/csv",
+        rows = imports.row_errors(session=db.session, batch_id=batch_id)
+        first = next(rows, None)  # a 404 for an unknown import comes before the response starts
+        return Response(stream_with_context(_csv_lines(first, rows)), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=import-{batch_id}-errors.csv"})
 
 
-def _upload() -> tuple[str, bytes]:
+def _csv_lines(first, rows) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["line", "column", "reason"])
+    for row in itertools.chain([first] if first else [], rows):
+        writer.writerow(row)
+        if out.tell() > 65536:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def _upload() -> tuple[str, BinaryIO]:
+    """The uploaded file, spooled to a temporary file as it arrives: a large upload never sits in memory,
+    and no database transaction waits on a slow sender."""
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
     if request.mimetype == "multipart/form-data":
-        upload = request.files.get("file")
+        upload = request.files.get("file")  # werkzeug spools a large part to disk
         if upload is None:
             raise ValidationFailed("No file uploaded", errors={"file": ["send the CSV in the form field 'file'"]})
-        return upload.filename or "upload.csv", upload.read()
+        return upload.filename or "upload.csv", upload.stream
     if request.mimetype in ("text/csv", "text/plain", "application/octet-stream"):
         filename = request.headers.get("X-Filename", "upload.csv")
         if problem := clean_text(filename):
             raise ValidationFailed("Bad X-Filename", errors={"X-Filename": [problem]})
-        return filename, request.get_data()
+        spool = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115 (closed by the caller)
+        shutil.copyfileobj(request.stream, spool, 1 << 20)
+        spool.seek(0)
+        return filename, spool
     raise UnsupportedMediaType("Send the CSV as text/csv or multipart/form-data",
                                errors={"Content-Type": [f"{request.mimetype or 'none'} is not accepted"]})

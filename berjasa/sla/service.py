@@ -138,9 +138,12 @@ def justify(*, session: Session, actor: Actor, breach_id: int, code: str, note: 
 def list_clocks(*, session: Session, actor: Actor, page: int, per_page: int, state: str | None = None,
                 policy: str | None = None, party: str | None = None, hospital: str | None = None,
                 kecamatan: str | None = None, due_before: datetime | None = None,
-                overdue: bool | None = None) -> Page:
-    """The worklist: clocks by due time, newest first; hospital staff see their claims' clocks only."""
-    query = sa.select(ClockRow).order_by(ClockRow.due_at.desc().nulls_last(), ClockRow.id.desc())
+                overdue: bool | None = None, soonest_first: bool = False) -> Page:
+    """The worklist: clocks by due time, newest first (or soonest first); hospital staff see their claims' clocks
+    only."""
+    order = (ClockRow.due_at.asc(), ClockRow.id) if soonest_first else (ClockRow.due_at.desc().nulls_last(),
+                                                                         ClockRow.id.desc())
+    query = sa.select(ClockRow).order_by(*order)
     if actor.role is Role.HOSPITAL_STAFF:
         query = query.where(ClockRow.case_type == "claim", ClockRow.case_id.in_(
             sa.select(ClaimHospital.claim_id).where(ClaimHospital.hospital_id == actor.party_id)))

@@ -5,6 +5,7 @@ On SQLite and PostgreSQL, through `audit.verify`, `berjasa audit verify` and POS
 from __future__ import annotations
 
 import hashlib
+import io
 import time
 
 import pytest
@@ -101,17 +102,26 @@ def test_events_without_a_case_row_are_found(world):
         1, 2, "no case row has these events")
 
 
-def test_bulk_imported_cases_have_no_head_hash_and_are_intact(world):
+def test_bulk_imported_cases_keep_their_head_hash_and_an_edit_is_found(world):
     app, _api = world
     with app.app_context(), db.new_session() as session:
         batch = imports.start_import(session=session, requested_by="x", filename="f.csv",
-                                     content=csv_bytes(20, seed=3), background=False)
+                                     file=io.BytesIO(csv_bytes(20, seed=3)), background=False)
         imports.run_import(session=session, batch_id=batch.id, actor=audit_actor())
         with session.begin():
-            heads = session.execute(sa.text("SELECT version, last_event_hash FROM enrolments WHERE id > 2")).all()
-    assert heads and {tuple(h) for h in heads} == {(1, None)}
+            heads = session.execute(sa.text(
+                "SELECT e.version, e.last_event_hash = c.hash FROM enrolments e JOIN case_events c "
+                "ON c.case_type = 'enrolment' AND c.case_id = e.id WHERE e.import_batch_id IS NOT NULL")).all()
+    assert len(heads) == 20 and {tuple(h) for h in heads} == {(1, True)}
     result = check(app)
-    assert (result.cases, result.broken_cases) == (2 + len(heads), 0)
+    assert (result.cases, result.broken_cases) == (22, 0)
+    imported = event(app, 3, 1)
+    imported.actor = "someone-else"
+    forged = hashlib.sha256(audit.canonical(imported)).hexdigest()
+    tamper(app, sa.update(CaseEvent).where(CaseEvent.id == imported.id).values(actor="someone-else", hash=forged))
+    result = check(app)
+    assert (result.broken_cases, result.first_break.event_id, result.first_break.problem) == (
+        1, imported.id, "the case row's head hash does not match its newest event (edited and re-hashed?)")
 
 
 def audit_actor():

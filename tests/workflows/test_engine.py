@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.workflows import tables
 from workflows.engine import (
     GuardFailed,
     NotAllowedFromState,
@@ -40,16 +41,11 @@ def fire(case, trigger, role, data=None, facts=None):
 
 
 def expected(state, trigger, role):
-    rows = [r for r in TABLE if r[0] == trigger and state.value in r[1]]
-    if not rows:
-        return NotAllowedFromState
-    mine = [r for r in rows if role.value in r[3]]
-    return SampleState(mine[0][2]) if mine else RoleNotAllowed
+    return tables.expected(TABLE, SampleState, state, trigger, role)
 
 
 def test_the_reference_workflow_is_the_table_above():
-    rows = [(t["trigger"], set(t["sources"]), t["dest"], set(t["roles"])) for t in WORKFLOW.describe()["transitions"]]
-    assert rows == TABLE
+    assert tables.described(WORKFLOW) == TABLE
 
 
 @pytest.mark.parametrize(("state", "trigger", "role"), itertools.product(SampleState, TRIGGERS, Role))

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from workflows.engine import GuardFailed, NotAllowedFromState, RoleNotAllowed
+from tests.workflows import tables
+from workflows.engine import GuardFailed
 from workflows.enrolment import WORKFLOW, Eligibility, EnrolmentFacts, EnrolmentState
 from workflows.roles import Role
 
@@ -39,16 +40,11 @@ def fire(case, trigger, role, data=None, facts=FACTS):
 
 
 def expected(state, trigger, role):
-    rows = [r for r in TABLE if r[0] == trigger and state.value in r[1]]
-    if not rows:
-        return NotAllowedFromState
-    mine = [r for r in rows if role.value in r[3]]
-    return EnrolmentState(mine[0][2]) if mine else RoleNotAllowed
+    return tables.expected(TABLE, EnrolmentState, state, trigger, role)
 
 
 def test_the_workflow_is_the_table_above():
-    rows = [(t["trigger"], set(t["sources"]), t["dest"], set(t["roles"])) for t in WORKFLOW.describe()["transitions"]]
-    assert rows == TABLE
+    assert tables.described(WORKFLOW) == TABLE
 
 
 @pytest.mark.parametrize(("state", "trigger", "role"), itertools.product(EnrolmentState, TRIGGERS, Role))
