@@ -15,3 +15,35 @@ keepalive = 30
 timeout = 60
 graceful_timeout = 30
 accesslog = None  # the app writes its own access line (request id, status, duration) with masking
+
+# Metrics (prometheus-client's multi-process mode): every gunicorn worker writes its counters to files in one
+# directory, which GET /metrics adds up. It must be set before the app (and prometheus_client) is imported, which
+# happens in the workers after this file runs. A directory of our own is made unless one is given; files of an
+# earlier run are removed at start, and a dead worker's gauges are dropped.
+_made_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _made_metrics_dir:
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="berjasa-api-metrics-")
+
+
+def on_starting(server):
+    from pathlib import Path
+
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _made_metrics_dir:
+        import shutil
+
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

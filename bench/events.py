@@ -7,6 +7,8 @@ It makes a scratch database and its own redis-server, and prints:
 - events/s when events are committed as fast as possible (target >= 2,000/s);
 - p50/p99 latency from commit to handled at a steady 500 events/s (target p99 <= 1 s);
 - the limit measured in the same run: single-connection INSERT+COMMIT rate of the same PostgreSQL.
+With --metrics it also runs the API (gunicorn) on the same database and Redis, scrapes its /metrics, the worker's
+and the scheduler's every 0.5 s, and prints what they showed (backlog, relay lag, consumers, ticks).
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from procs import free_port, scratch_database, start, start_redis, stop  # noqa: E402
+from procs import free_port, scratch_database, start, start_redis, stop, wait_port  # noqa: E402
+from scrape import Scraper, quantile, total  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40
+METRICS_TOKEN = "bench-metrics-" + "m" * 20
 
 
 
@@ -135,6 +139,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
     parser.add_argument("--emitters", type=int, default=2, help="processes committing events in the latency run")
+    parser.add_argument("--metrics", action="store_true",
+                        help="also run the API (gunicorn) and scrape its /metrics, the worker's and the scheduler's "
+                             "every 0.5 s while the benchmark runs; print what they showed")
     args = parser.parse_args()
     if not args.database_url:
         parser.error("--database-url (or BERJASA_TEST_DATABASE_URL) is required")
@@ -143,17 +150,30 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="berjasa-bench-"))
     redis_port = free_port()
     processes = []
+    scraper = None
     try:
         processes.append(start_redis(workdir, redis_port))
         env = {**os.environ, "BERJASA_DATABASE_URL": url, "BERJASA_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
                "BERJASA_SECRET_KEY": SECRET, "BERJASA_INSTANCE_PATH": str(workdir), "BERJASA_LOG_LEVEL": "WARNING",
-               "BERJASA_DB_POOL_SIZE": str(args.threads)}
+               "BERJASA_DB_POOL_SIZE": str(args.threads), "BERJASA_METRICS_TOKEN": METRICS_TOKEN,
+               "BERJASA_WORKER_METRICS_PORT": str(free_port()), "BERJASA_SCHEDULER_METRICS_PORT": str(free_port())}
         time.sleep(0.5)
         cli = [sys.executable, "-m", "workers.cli"]
         subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
         processes.append(start([*cli, "worker", "--processes", "2", "--threads", str(args.threads)], env,
                                workdir / "worker.log"))
         processes.append(start([*cli, "scheduler"], env, workdir / "scheduler.log"))
+        if args.metrics:
+            api_port = free_port()
+            processes.append(start([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{api_port}", "--workers",
+                                    "2", "wsgi:app"], env, workdir / "gunicorn.log"))
+            for port in (api_port, env["BERJASA_WORKER_METRICS_PORT"], env["BERJASA_SCHEDULER_METRICS_PORT"]):
+                wait_port(int(port))
+            scraper = Scraper([("api", f"http://127.0.0.1:{api_port}/metrics", METRICS_TOKEN),
+                               ("worker", f"http://127.0.0.1:{env['BERJASA_WORKER_METRICS_PORT']}/metrics", None),
+                               ("scheduler", f"http://127.0.0.1:{env['BERJASA_SCHEDULER_METRICS_PORT']}/metrics",
+                                None)])
+            scraper.start()
         os.environ.update({k: v for k, v in env.items() if k.startswith("BERJASA_")})
         from berjasa import create_app
 
@@ -181,6 +201,9 @@ def main() -> int:
         achieved = total / (time.perf_counter() - started)
         wait_handled(url, args.events + total)
         lat = latencies(url, last_id)
+        if scraper is not None:
+            time.sleep(2)  # a tick or two after the last event, so the gauges settle
+            scraper.stop()
     finally:
         for process in reversed(processes):
             stop(process)
@@ -195,7 +218,36 @@ def main() -> int:
           f"{len(lat)} events): "
           f"p50 {percentile(lat, 0.5) * 1000:.0f} ms, p99 {percentile(lat, 0.99) * 1000:.0f} ms, "
           f"max {lat[-1] * 1000:.0f} ms  target p99 <= 1 s: {'met' if percentile(lat, 0.99) <= 1 else 'NOT met'}")
+    if scraper is not None:
+        print_metrics(scraper)
     return 0
+
+
+def print_metrics(scraper: Scraper) -> None:
+    """What the API's /metrics, the worker's and the scheduler's ports showed while the benchmark ran."""
+    api, worker, scheduler = (scraper.last(name) for name in ("api", "worker", "scheduler"))
+    print(f"metrics while it ran ({len(scraper.scrapes['api'])} scrapes of each process, every 0.5 s; "
+          f"{len(scraper.failures)} failed):")
+    print(f"  API /metrics: outbox backlog peak {scraper.peak('api', 'berjasa_outbox_unpublished'):,.0f} rows, "
+          f"oldest unpublished peak {scraper.peak('api', 'berjasa_outbox_oldest_unpublished_age_seconds'):.1f} s, "
+          f"now {total(api, 'berjasa_outbox_unpublished'):,.0f} rows; tick lag peak "
+          f"{scraper.peak('api', 'berjasa_tick_lag_seconds'):.1f} s; table rows {{"
+          + ", ".join(f"{dict(ls)['table']}: {v:,.0f}" for (n, ls), v in sorted(api.items(), key=str)
+                      if n == "berjasa_table_rows") + "}; database up " + f"{total(api, 'berjasa_database_up'):.0f}")
+    print(f"  scheduler: relay published {total(scheduler, 'berjasa_relay_published_total'):,.0f} rows, lag p50 <= "
+          f"{quantile(scheduler, 'berjasa_relay_lag_seconds', 0.5)} s, p99 <= "
+          f"{quantile(scheduler, 'berjasa_relay_lag_seconds', 0.99)} s; "
+          f"{total(scheduler, 'berjasa_scheduler_ticks_sent_total'):.0f} ticks sent, "
+          f"{total(scheduler, 'berjasa_relay_failures_total'):.0f} relay failures")
+    done = total(worker, "berjasa_consumer_events_total", consumer="case_activity", outcome="done")
+    duplicates = total(worker, "berjasa_consumer_events_total", outcome="duplicate")
+    print(f"  worker: case_activity {done:,.0f} events done, {duplicates:,.0f} duplicates, "
+          f"{total(worker, 'berjasa_consumer_failures_total'):.0f} failures; handling p95 <= "
+          f"{quantile(worker, 'berjasa_consumer_message_seconds', 0.95, consumer='case_activity')} s per message; "
+          f"Dramatiq: {total(worker, 'dramatiq_messages_total'):,.0f} messages, "
+          f"{total(worker, 'dramatiq_message_errors_total'):.0f} errors, "
+          f"{total(worker, 'dramatiq_message_retries_total'):.0f} retries; "
+          f"{total(worker, 'berjasa_tick_duration_seconds_count'):.0f} ticks run")
 
 
 if __name__ == "__main__":

@@ -20,18 +20,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.validate(app.config, app.instance_path)
     app.json.sort_keys = False
 
-    from berjasa import api, errors, logs
+    from berjasa import api, errors, logs, web
     from berjasa.db import db
     from berjasa.events import outbox
+    from berjasa.metrics import views as metrics
+    from berjasa.reports import targets
     from berjasa.sla import policies
 
     logs.init_app(app)
+    metrics.init_app(app)
     errors.init_app(app)
     db.init_app(app)
     _register_blueprints(app, api.init_app(app))
+    web.init_app(app)
     _register_cli(app)
     outbox.init_app(app)
     policies.init_app(app)
+    targets.init_app(app)
     return app
 
 
@@ -50,12 +55,13 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from berjasa.parties.views import blp as hospitals
     from berjasa.premiums.views import blp as premiums
     from berjasa.registry.views import blp as registry
+    from berjasa.reports.views import blp as reports
     from berjasa.sla.views import blp as sla
     from berjasa.system.views import blp as system
 
     app.register_blueprint(system)
     for blueprint in (me, users, hospitals, registry, workflows, enrolments, claims, audit, sla, calendar,
-                      notifications, imports, premiums, checks, discrepancies):
+                      notifications, imports, premiums, checks, discrepancies, reports):
         api.register_blueprint(blueprint)
 
 

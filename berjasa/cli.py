@@ -18,13 +18,109 @@ from workflows.roles import USER_ROLES, Role
 
 
 def register(app: Flask) -> None:
+    from berjasa.reports.cli import reports_group
+
     app.cli.add_command(sla_group)
+    app.cli.add_command(reports_group)
     app.cli.add_command(import_group)
     app.cli.add_command(checks_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(prune_command)
+    app.cli.add_command(privacy_group)
+
+
+@click.command("backup")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="The file to write (default: berjasa-<UTC time>.dump, or .db for SQLite, here).")
+def backup_command(output: str | None) -> None:
+    """Back the database up while the service runs: pg_dump's custom format (PostgreSQL), or SQLite's online
+    backup API (embedded). The README says how to restore."""
+    from pathlib import Path
+
+    from berjasa.backup import BackupError, backup, default_path
+
+    url = current_app.config["DATABASE_URL"]
+    try:
+        target = backup(url, Path(output) if output else default_path(url))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written: {target} ({target.stat().st_size:,} bytes)")
+
+
+@click.command("prune")
+def prune_command() -> None:
+    """Prune now what the retention allows (published outbox rows, processed records, fired timers and finished
+    deliveries older than BERJASA_RETENTION_DAYS); the scheduler's tick does it every tick."""
+    from berjasa.retention import prune
+
+    ensure_schema(current_app)
+    total: dict[str, int] = {}
+    with db.new_session() as session:
+        while True:  # a call deletes a bounded number of batches per table: go on until one deletes nothing
+            pruned = prune(session, current_app.config)
+            for table, count in pruned.items():
+                total[table] = total.get(table, 0) + count
+            if not any(pruned.values()):
+                break
+    click.echo("pruned: " + ", ".join(f"{count} {table}" for table, count in total.items()))
+
+
+@click.group("privacy", help="Personal data (UU 27/2022): data-subject exports and the retention rule.")
+def privacy_group() -> None:
+    pass
+
+
+@privacy_group.command("export")
+@click.argument("nik")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="The JSON file to write (default: standard output).")
+def privacy_export(nik: str, output) -> None:
+    """Write everything held about the holder of NIK as JSON (give - to read the NIK from standard input, which
+    keeps it out of the shell's history and the process list)."""
+    import json
+    import sys
+
+    from berjasa.logs import mask_nik
+    from berjasa.privacy.export import export
+
+    if nik == "-":
+        nik = sys.stdin.readline()
+    nik = nik.strip()
+    if not (len(nik) == 16 and nik.isdigit()):
+        raise click.ClickException("a NIK is 16 digits")
+    with db.new_session() as session:
+        held = export(session, nik, secret=current_app.config["SECRET_KEY"])
+    if held is None:
+        raise click.ClickException(f"nothing is held about NIK {mask_nik(nik)}")
+    json.dump(held, output, ensure_ascii=False, indent=2)
+    output.write("\n")
+    click.echo(f"NIK {mask_nik(nik)}: participant {'yes' if held['participant'] else 'no'}, "
+               f"{len(held['enrolments'])} enrolment(s), {len(held['claims'])} claim(s), "
+               f"{len(held['notifications'])} notification(s)", err=True)
+
+
+@privacy_group.command("retention")
+@click.option("--apply", "apply_", is_flag=True, help="Pseudonymise them (default: only list them).")
+def privacy_retention(apply_: bool) -> None:
+    """List the participants with no open case for BERJASA_PERSONAL_DATA_RETENTION_YEARS years; with --apply,
+    pseudonymise them (the README says what that keeps and what it removes)."""
+    from berjasa.auth.service import Actor
+    from berjasa.privacy import retention
+
+    ensure_schema(current_app)
+    years = current_app.config["PERSONAL_DATA_RETENTION_YEARS"]
+    with db.new_session() as session:
+        ids = retention.due(session, years=years)
+        click.echo(f"{len(ids)} participant(s) with no open case for {years} years"
+                   + (f": {', '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''}" if ids else ""))
+        if apply_ and ids:
+            done = retention.pseudonymise(session, ids, secret=current_app.config["SECRET_KEY"], years=years,
+                                          actor=Actor.system("privacy-retention"))
+            click.echo(f"pseudonymised {done} participant(s)")
 
 
 @click.group("audit", help="The tamper-evident audit log.")
@@ -262,6 +358,19 @@ def users_revoke(username: str) -> None:
     click.echo(f"revoked {count} token(s) of {username}")
 
 
+@users_group.command("password")
+@click.argument("username")
+@click.password_option(help="The new password (asked for twice when not given).")
+def users_password(username: str, password: str) -> None:
+    """Set a user's password for the web pages (it also lifts a lock-out)."""
+    from berjasa.auth.signin import set_password
+
+    ensure_schema(current_app)
+    with _friendly_errors(), db.new_session() as session:
+        set_password(session=session, username=username, password=password, config=current_app.config)
+    click.echo(f"password of {username} set")
+
+
 @click.group("demo", help="Demo data for trying Berjasa out.")
 def demo_group() -> None:
     pass
@@ -269,7 +378,7 @@ def demo_group() -> None:
 
 @demo_group.command("seed")
 def demo_seed() -> None:
-    """Seed parties, kecamatan and one user per role; print `ROLE USERNAME TOKEN` lines."""
+    """Seed parties, kecamatan and one user per role; print `ROLE USERNAME TOKEN PASSWORD` lines."""
     print_demo_tokens(seed_demo())
 
 
@@ -321,7 +430,7 @@ def demo_activate(count: int) -> None:
 
 @demo_group.command("tokens")
 def demo_tokens() -> None:
-    """Print the demo users' `ROLE USERNAME TOKEN` lines again."""
+    """Print the demo users' `ROLE USERNAME TOKEN PASSWORD` lines again."""
     from berjasa import demo
 
     print_demo_tokens(demo.tokens(secret_key=current_app.config["SECRET_KEY"]))
@@ -336,8 +445,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
 
 
 def print_demo_tokens(lines: list[tuple[str, str, str]]) -> None:
+    """One line per demo user: `ROLE USERNAME TOKEN PASSWORD` (the token for the API, the password for the pages)."""
+    from berjasa import demo
+
+    passwords = demo.passwords(secret_key=current_app.config["SECRET_KEY"])
     for role, username, token in lines:
-        click.echo(f"{role} {username} {token}")
+        click.echo(f"{role} {username} {token} {passwords[username]}")
 
 
 @contextlib.contextmanager

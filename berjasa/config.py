@@ -84,6 +84,36 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CHECK_NAME_SCORE": 85,
         # Every check runs in full on the first tick after this hour (WITA), once a day.
         "CHECK_NIGHTLY_HOUR": 2,
+        # A TOML file with the UCJ targets and denominators per kecamatan (berjasa/reports/targets.py); empty: the
+        # city's targets and no denominator.
+        "UCJ_CONFIG": "",
+        # The web pages: a signed session cookie (HttpOnly, SameSite=Lax; Secure once served over HTTPS), valid
+        # for a working day; after so many wrong passwords in a row an account is locked for a while.
+        "SESSION_COOKIE_NAME": "berjasa_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_SECONDS": 15 * 60,
+        # argon2id cost of a password hash (RFC 9106's second recommendation); a sign-in rehashes a weaker one.
+        "PASSWORD_HASH_TIME_COST": 3,
+        "PASSWORD_HASH_MEMORY_KIB": 64 * 1024,
+        # Retention: published outbox rows, processed-message records, fired timers and finished deliveries older
+        # than this many days are pruned by the tick, RETENTION_BATCH rows per transaction. At least the embedded
+        # mode's redelivery window (berjasa.events.outbox.REDELIVERY_WINDOW), see berjasa/retention.py.
+        "RETENTION_DAYS": 30,
+        "RETENTION_BATCH": 1000,
+        # Personal data (UU 27/2022): a participant with no open case for this many years is pseudonymised by
+        # `berjasa privacy retention --apply` (5: a JKK claim expires 5 years after the accident). UNCONFIRMED.
+        "PERSONAL_DATA_RETENTION_YEARS": 5,
+        # GET /metrics: answered only with this bearer token, or to anyone when METRICS_PUBLIC is on; else 404.
+        "METRICS_TOKEN": "",
+        "METRICS_PUBLIC": False,
+        # Where `berjasa worker` and `berjasa scheduler` serve their own metrics (plain HTTP, no token; port 0: off).
+        "METRICS_HOST": "127.0.0.1",
+        "WORKER_METRICS_PORT": 9191,
+        "SCHEDULER_METRICS_PORT": 9192,
     }
 
 
@@ -123,8 +153,11 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
         _check_positive_int(config, key, minimum=0)
     _check_cohorts(config)
     _check_sla_policies(config)
+    _check_ucj(config)
     _check_notifications(config)
     _check_checks(config)
+    _check_web(config)
+    _check_operations(config)
     _check_secret_key(config, instance_path)
     _make_instance_folder(config, instance_path)
     if config["AUTO_MIGRATE"] is None:
@@ -233,6 +266,39 @@ def _check_checks(config: dict[str, Any]) -> None:
     config["CHECK_ARREARS_LAPSE"] = bool(lapse)
 
 
+def _check_web(config: dict[str, Any]) -> None:
+    for key in ("PERMANENT_SESSION_LIFETIME", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_SECONDS", "PASSWORD_HASH_TIME_COST"):
+        _check_positive_int(config, key)
+    _check_positive_int(config, "PASSWORD_HASH_MEMORY_KIB", minimum=32)  # argon2: 8 KiB per lane, 4 lanes
+    secure = config.get("SESSION_COOKIE_SECURE")
+    if isinstance(secure, str):
+        secure = secure.strip().lower() in ("1", "true", "yes", "on")
+    config["SESSION_COOKIE_SECURE"] = bool(secure)
+
+
+def _check_operations(config: dict[str, Any]) -> None:
+    from berjasa.events.outbox import REDELIVERY_WINDOW
+
+    window = REDELIVERY_WINDOW.days
+    _check_positive_int(config, "RETENTION_DAYS")
+    if config["RETENTION_DAYS"] < window:
+        raise ConfigError(f"{_name('RETENTION_DAYS')} must be at least {window}, not {config['RETENTION_DAYS']}: the "
+                          f"embedded mode hands the unfinished events of the last {window} days to their consumers "
+                          "again at start, and their processed-message records must still be there then")
+    for key in ("RETENTION_BATCH", "PERSONAL_DATA_RETENTION_YEARS"):
+        _check_positive_int(config, key)
+    for key in ("WORKER_METRICS_PORT", "SCHEDULER_METRICS_PORT"):  # 0: no metrics server
+        _check_positive_int(config, key, minimum=0)
+    public = config.get("METRICS_PUBLIC")
+    if isinstance(public, str):
+        public = public.strip().lower() in ("1", "true", "yes", "on")
+    config["METRICS_PUBLIC"] = bool(public)
+    token = str(config.get("METRICS_TOKEN") or "")
+    if token and len(token) < 16:
+        raise ConfigError(f"{_name('METRICS_TOKEN')} must be at least 16 characters long (or empty: no token)")
+    config["METRICS_TOKEN"] = token
+
+
 def _check_sla_policies(config: dict[str, Any]) -> None:
     from berjasa.sla.policies import PolicyError, load
 
@@ -240,6 +306,15 @@ def _check_sla_policies(config: dict[str, Any]) -> None:
         load(str(config.get("SLA_POLICIES") or ""))
     except PolicyError as exc:
         raise ConfigError(f"{_name('SLA_POLICIES')}: {exc}") from None
+
+
+def _check_ucj(config: dict[str, Any]) -> None:
+    from berjasa.reports.targets import TargetsError, load
+
+    try:
+        load(str(config.get("UCJ_CONFIG") or ""))
+    except TargetsError as exc:
+        raise ConfigError(f"{_name('UCJ_CONFIG')}: {exc}") from None
 
 
 def _check_secret_key(config: dict[str, Any], instance_path: str) -> None:

@@ -180,6 +180,19 @@ def bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
         connection.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
 
 
+def allocate_ids(session: Session, table: sa.Table, count: int) -> list[int]:
+    """Ids for `count` new rows of `table`, taken before writing them, so that nothing is read back after
+    a COPY (reading back by another column is a query whose cost grows with the table)."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        query = sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)")
+        return list(session.scalars(query, {"table": table.name, "count": count}))
+    # SQLite: the writer holds the database lock (BEGIN IMMEDIATE), so nobody else takes these ids meanwhile.
+    top = session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+    return list(range(top + 1, top + 1 + count))
+
+
 def _raw_converter(column_type: Any, dialect: str) -> Callable[[Any], Any] | None:
     """How a value must be turned into what the driver takes for this column; None when it takes it as is."""
     if isinstance(column_type, sa.JSON):

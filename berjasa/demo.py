@@ -4,13 +4,20 @@ The 15 kecamatan are reference data, seeded by the migrations, not here."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from berjasa.auth.models import ApiToken, User
 from berjasa.auth.service import create_user, demo_token, hash_token
+from berjasa.auth.signin import hasher, set_password
 from berjasa.parties.models import Party, PartyKind, PlkkAgreement
 from berjasa.transaction import unit_of_work
 from workflows.roles import Role
@@ -36,13 +43,27 @@ DEMO_USERS = [
 ]
 
 
-def seed(*, session: Session, secret_key: str) -> list[tuple[str, str, str]]:
-    """Insert what is missing (safe to run again); return (role, username, token) per demo user."""
+def seed(*, session: Session, secret_key: str, config: Mapping[str, Any] | None = None) -> list[tuple[str, str, str]]:
+    """Insert what is missing (safe to run again); return (role, username, token) per demo user. Each demo user
+    also gets the password `passwords()` shows, hashed with the settings in `config` (default: the app's)."""
+    config = _config(config)
     with unit_of_work(session):
         _seed_parties(session)
     for role, username, hospital in DEMO_USERS:
         _ensure_demo_user(session, role, username, hospital, demo_token(secret_key, username))
+        _ensure_demo_password(session, username, demo_password(secret_key, username), config)
     return tokens(secret_key=secret_key)
+
+
+def demo_password(secret_key: str, username: str) -> str:
+    """A demo user's password, derived from the instance secret like its token, so it can be shown again."""
+    digest = hmac.new(secret_key.encode(), f"demo-password:{username}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode().lower()[:16]
+
+
+def passwords(*, secret_key: str) -> dict[str, str]:
+    """The demo users' passwords by username."""
+    return {username: demo_password(secret_key, username) for _role, username, _ in DEMO_USERS}
 
 
 def tokens(*, secret_key: str) -> list[tuple[str, str, str]]:
@@ -57,6 +78,27 @@ def _seed_parties(session: Session) -> None:
         if code not in known:
             agreements = [PlkkAgreement(valid_from=start, valid_to=end) for start, end in periods]
             session.add(Party(kind=PartyKind.HOSPITAL, code=code, name=name, agreements=agreements))
+
+
+def _config(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if config is not None:
+        return config
+    from flask import current_app, has_app_context
+
+    return current_app.config if has_app_context() else {}
+
+
+def _ensure_demo_password(session: Session, username: str, password: str, config: Mapping[str, Any]) -> None:
+    """Set the derived password unless the user's hash already takes it (the secret may have changed)."""
+    with session.begin():
+        stored = session.scalar(sa.select(User.password_hash).where(User.username == username))
+    if stored is not None:
+        try:
+            if hasher(config).verify(stored, password):
+                return
+        except (VerificationError, InvalidHashError):
+            pass
+    set_password(session=session, username=username, password=password, config=config)
 
 
 def _ensure_demo_user(session: Session, role: Role, username: str, hospital: str | None, token: str) -> None:

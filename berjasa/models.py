@@ -21,16 +21,31 @@ from berjasa.notifications.models import (
 from berjasa.parties.models import Party, PlkkAgreement
 from berjasa.premiums.models import PremiumInvoice, PremiumPayment
 from berjasa.registry.models import Kecamatan, Participant
+from berjasa.reports.models import (
+    ClaimCounts,
+    ClaimDurations,
+    ClaimFlows,
+    ClaimTally,
+    CoverageSpans,
+    CoverageTally,
+    EnrolmentStays,
+    SlaClockTally,
+    SlaCounts,
+    SlaUsed,
+    SlaUsedBy,
+    StayTally,
+)
 from berjasa.sla.models import Breach, ClockRow
 from berjasa.system.models import Ping
 
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "AuditVerification", "BpjsMembership", "Breach", "CheckNight", "CheckRun", "Discrepancy",
-    "PremiumInvoice", "PremiumPayment", "CalendarChange", "CalendarOverride", "CaseActivity", "CaseEvent",
-    "Claim", "ClaimHospital", "ClockRow", "ConsumerCursor", "CoveragePeriod", "Delivery", "DeliveryAttempt",
-    "DigestRun", "Enrolment", "IdempotencyKey", "ImportBatch", "ImportRowError", "Kecamatan", "Notification",
-    "NotificationRead", "OutboxEvent", "Participant", "Party", "Ping", "PlkkAgreement", "ProcessedMessage", "Timer",
-    "User", "WebhookEndpoint", "metadata",
+    "ApiToken", "AuditVerification", "BpjsMembership", "Breach", "CalendarChange", "CalendarOverride", "CaseActivity",
+    "CaseEvent", "CheckNight", "CheckRun", "Claim", "ClaimCounts", "ClaimDurations", "ClaimFlows", "ClaimHospital",
+    "ClaimTally", "ClockRow", "ConsumerCursor", "CoveragePeriod", "CoverageSpans", "CoverageTally", "Delivery",
+    "DeliveryAttempt", "DigestRun", "Discrepancy", "Enrolment", "EnrolmentStays", "IdempotencyKey", "ImportBatch",
+    "ImportRowError", "Kecamatan", "Notification", "NotificationRead", "OutboxEvent", "Participant", "Party", "Ping",
+    "PlkkAgreement", "PremiumInvoice", "PremiumPayment", "ProcessedMessage", "SlaClockTally", "SlaCounts", "SlaUsed",
+    "SlaUsedBy", "StayTally", "Timer", "User", "WebhookEndpoint", "metadata",
 ]

@@ -23,6 +23,9 @@ def make_app(tmp_path: Path, database_url: str, **overrides) -> Flask:
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET,
+        # cheap password hashes: the demo seed hashes six passwords per test
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_KIB": 64,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "BROKER_URL": "",
     }

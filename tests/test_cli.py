@@ -11,7 +11,8 @@ from tests.services import wait_for_port
 from tests.test_serve import start_serve
 from tests.workers.processes import ROOT
 
-COMMANDS = ["audit", "db", "demo", "import", "openapi", "ping", "scheduler", "serve", "sla", "users", "worker"]
+COMMANDS = ["audit", "backup", "checks", "db", "demo", "import", "openapi", "ping", "privacy", "prune",
+            "reports", "scheduler", "serve", "sla", "users", "worker"]
 
 
 def berjasa(tmp_path, *args, timeout=60):
@@ -51,3 +52,9 @@ def test_ping_in_the_embedded_mode_asks_the_running_server(tmp_path):
     with database.connect() as connection:  # the first request too, once the server's relay saw it
         assert connection.scalar(sa.text("SELECT count(*) FROM pings")) == 2
     database.dispose()
+
+
+def test_reports_rebuild_counts_what_it_computed(tmp_path):
+    done = berjasa(tmp_path, "reports", "rebuild")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "sla: 0, claims: 0, enrolment_stays: 0, coverage: 0\n"

@@ -41,7 +41,7 @@ def server(request, tmp_path):
                                text=True)
     try:
         wait_for_port(port, timeout=60)
-        tokens = dict(process.stdout.readline().split()[1:] for _ in range(6))
+        tokens = dict(process.stdout.readline().split()[1:3] for _ in range(6))
         yield f"http://127.0.0.1:{port}", tokens
     finally:
         process.send_signal(signal.SIGTERM)

@@ -43,7 +43,7 @@ def test_the_walkthroughs_work_as_written(tmp_path):
     port, process = start_serve(tmp_path, "--demo")
     try:
         wait_for_port(port, timeout=60)
-        tokens = dict(line.split()[1:] for line in (process.stdout.readline() for _ in range(6)))
+        tokens = dict(line.split()[1:3] for line in (process.stdout.readline() for _ in range(6)))
         outputs = [run_block(block, port, tokens, tmp_path) for block in walkthroughs()]
     finally:
         process.send_signal(signal.SIGTERM)

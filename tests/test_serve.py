@@ -33,7 +33,9 @@ def test_serve_demo(tmp_path):
     try:
         wait_for_port(port, timeout=60)
         lines = [process.stdout.readline().split() for _ in range(6)]
-        roles = {role: (username, token) for role, username, token in lines}
+        roles = {role: (username, token) for role, username, token, _password in lines}
+        passwords = {username: password for _role, username, _token, password in lines}
+        assert len(set(passwords.values())) == 6 and all(len(p) >= 10 for p in passwords.values())
         assert set(roles) == {"caseworker", "supervisor", "bpjs_officer", "hospital_staff", "admin"}
         status, body = get(f"http://127.0.0.1:{port}/api/v1/me", roles["caseworker"][1])
         assert status == 200 and json.loads(body)["role"] == "caseworker"
@@ -46,6 +48,7 @@ def test_serve_demo(tmp_path):
     assert process.returncode == 0, err
     assert "Berjasa listening on http://127.0.0.1:" in err and "Berjasa stopped" in err
     assert roles["caseworker"][1] not in err  # tokens go to stdout only, never into the log
+    assert passwords["demo-caseworker"] not in err
 
 
 def test_serve_stops_on_sigterm_under_load(tmp_path):

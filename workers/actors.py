@@ -9,7 +9,9 @@ import socket
 import dramatiq
 from sqlalchemy.orm import Session
 
+from berjasa import metrics
 from berjasa.events.contract import Event
+from berjasa.retention import prune
 from workers import broker as _broker  # noqa: F401  (the broker must exist before any actor)
 from workers.app import get_app
 from workers.consumer import consumer
@@ -41,7 +43,8 @@ pong = consumer("pong", queue="default", transactional=False, max_retries=5)(rec
 @dramatiq.actor(queue_name="scheduler", max_retries=0, time_limit=120_000)
 def tick() -> None:
     """The scheduler's heartbeat: the timers and the SLA clocks that fell due (each once, even with two
-    schedulers: rows are claimed with SKIP LOCKED)."""
+    schedulers: rows are claimed with SKIP LOCKED), the deliveries due again, the nightly cross-checks and
+    retention's pruning."""
     from berjasa.checks.service import request_nightly
     from berjasa.db import db
     from berjasa.events.service import claim_due_timers
@@ -49,16 +52,23 @@ def tick() -> None:
     from berjasa.transaction import unit_of_work
 
     app = get_app()
-    with app.app_context(), db.new_session() as session:
-        with unit_of_work(session):
-            fired = claim_due_timers(session)
-        clocks = sla_tick(session=session, batch=app.config["TICK_BATCH"])
-    send_due(app)
-    with app.app_context(), db.new_session() as session:
-        request_nightly(session, app.config)
+    with metrics.TICK_SECONDS.time():
+        with app.app_context(), db.new_session() as session:
+            with unit_of_work(session):
+                fired = claim_due_timers(session)
+            clocks = sla_tick(session=session, batch=app.config["TICK_BATCH"])
+        handed = send_due(app)
+        with app.app_context(), db.new_session() as session:
+            request_nightly(session, app.config)
+        with app.app_context(), db.new_session() as session:
+            pruned = prune(session, app.config)  # the rows only the event path needed, past the retention
+    metrics.ticked(timers=len(fired), warned=clocks.warned, breached=clocks.breached, escalated=clocks.escalated,
+                   deliveries=handed, pruned=pruned)
     if fired or clocks.clocks:
         log.info("tick: %d timer(s) due; clocks: %d warned, %d breached, %d escalated", len(fired), clocks.warned,
                  clocks.breached, clocks.escalated)
+    if any(pruned.values()):
+        log.info("retention: pruned %s", ", ".join(f"{n} {table}" for table, n in pruned.items() if n))
 
 
 def record_case_activity(session: Session, events: list[Event]) -> None:
@@ -70,6 +80,17 @@ def record_case_activity(session: Session, events: list[Event]) -> None:
 
 
 case_activity = consumer("case_activity", batch=True)(record_case_activity)
+
+
+def refresh_reports(session: Session, events: list[Event]) -> None:
+    """Keep the reports' read models (SLA scorecards, claims, enrolments, coverage) for the cases of the events."""
+    from berjasa.reports.projections import refresh_for
+
+    refresh_for(session, events)
+
+
+# each refresh reads the case as it is now: no per-case cursor is needed
+reports = consumer("reports", batch=True, ordered=False)(refresh_reports)
 
 
 def run_dtsen_import(session: Session, event: Event) -> None:

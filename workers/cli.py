@@ -15,7 +15,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, routes_command, shell_command
 
-from berjasa import create_app
+from berjasa import create_app, metrics
 from berjasa.config import ConfigError
 from berjasa.migrate import ensure_schema
 
@@ -71,6 +71,8 @@ def serve(info: ScriptInfo, host: str, port: int, demo: bool, threads: int | Non
             click.echo(
                 f"try: curl -H 'Authorization: Bearer <caseworker token>' http://{host}:{port}/api/v1/me", err=True
             )
+            click.echo(f"or open http://{host}:{port} and sign in as demo-caseworker with the password at the end "
+                       "of its line", err=True)
     runtime = embedded.start(app, threads=threads)
     server = make_server(host, port, app, threaded=True)
     # serve_forever runs in this thread, so server.shutdown() (which waits for it) must run in another one.
@@ -103,9 +105,27 @@ def worker(info: ScriptInfo, processes: int, threads: int | None, prefetch: int 
     # An idle or prefetch-saturated consumer backs off up to this many ms before it asks Redis again:
     # Dramatiq's 1,000 ms would put up to a second on the commit-to-handled latency.
     os.environ.setdefault("dramatiq_worker_timeout", "100")
-    argv = [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes),
-            "--threads", str(threads), "--worker-shutdown-timeout", "30000"]
+    port = app.config["WORKER_METRICS_PORT"]
+    if port:
+        _worker_metrics_env(app.config["METRICS_HOST"], port)
+    argv = [sys.executable, "-m", "dramatiq", "workers.worker" if port else "workers.actors", "--processes",
+            str(processes), "--threads", str(threads), "--worker-shutdown-timeout", "30000"]
     os.execv(sys.executable, argv)
+
+
+def _worker_metrics_env(host: str, port: int) -> None:
+    """Dramatiq's Prometheus middleware and prometheus-client's multi-process mode read these when imported: the
+    worker processes write their metrics to files in one directory (emptied now: files of an earlier run would
+    add to this one's counts), and a forked process serves them on host:port."""
+    import tempfile
+    from pathlib import Path
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="berjasa-worker-metrics-")
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for stale in Path(directory).glob("*.db"):
+        stale.unlink()
+    os.environ.update(PROMETHEUS_MULTIPROC_DIR=directory, dramatiq_prom_db=directory, dramatiq_prom_host=host,
+                      dramatiq_prom_port=str(port))
 
 
 @cli.command("scheduler")
@@ -119,12 +139,14 @@ def scheduler(info: ScriptInfo, no_relay: bool) -> None:
 
     app = info.load_app()
     _require_broker(app)
-    from workers import actors, relay
+    from workers import relay
 
     sched = BackgroundScheduler(timezone="UTC")
-    sched.add_job(actors.tick.send, "interval", seconds=app.config["TICK_SECONDS"], id="tick",
+    sched.add_job(_send_tick, "interval", seconds=app.config["TICK_SECONDS"], id="tick",
                   max_instances=1, coalesce=True, misfire_grace_time=None)
     sched.start()
+    if app.config["SCHEDULER_METRICS_PORT"]:
+        metrics.serve(app.config["METRICS_HOST"], app.config["SCHEDULER_METRICS_PORT"])
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     click.echo(f"scheduler: tick every {app.config['TICK_SECONDS']}s, relay {'off' if no_relay else 'on'}", err=True)
@@ -137,6 +159,13 @@ def scheduler(info: ScriptInfo, no_relay: bool) -> None:
         pass
     finally:
         sched.shutdown(wait=False)
+
+
+def _send_tick() -> None:
+    from workers import actors
+
+    actors.tick.send()
+    metrics.TICKS_SENT.inc()
 
 
 def _redis_nudge_wait(app: Flask, stopping):

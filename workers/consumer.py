@@ -16,6 +16,7 @@ from typing import Any
 import dramatiq
 from sqlalchemy.orm import Session
 
+from berjasa import metrics
 from berjasa.events.contract import Event
 from workers import broker as _broker  # noqa: F401  (the broker must exist before any actor)
 from workers.app import get_app
@@ -49,10 +50,12 @@ def consumer(
     def decorator(handler: Handler | BatchHandler) -> dramatiq.Actor:
         def run(events: list[dict[str, Any]]) -> None:
             messages = [Event.from_message(e) for e in events]
-            if transactional:
-                handle_batch(name, handler, messages, throws, batch=batch, ordered=ordered)
-            else:
-                handle_each(name, handler, messages, batch=batch)
+            with metrics.consuming(name):
+                if transactional:
+                    outcomes = handle_batch(name, handler, messages, throws, batch=batch, ordered=ordered)
+                else:
+                    outcomes = handle_each(name, handler, messages, batch=batch)
+            metrics.consumed(name, outcomes)
 
         run.__name__ = name
         return dramatiq.actor(

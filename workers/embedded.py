@@ -7,16 +7,14 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import dramatiq
 from flask import Flask
 
+from berjasa.events.outbox import REDELIVERY_WINDOW
 from workers.app import use_app
 
 log = logging.getLogger("berjasa.embedded")
-#: How far back the start-up sweep looks for events a consumer never finished.
-REDELIVERY_WINDOW = timedelta(days=30)
 
 
 @dataclass

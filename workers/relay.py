@@ -21,6 +21,7 @@ import dramatiq
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from berjasa import metrics
 from berjasa.db import db
 from berjasa.events import outbox
 from berjasa.events.contract import Event
@@ -69,13 +70,15 @@ def relay_once(session: Session, *, batch: int = 500, owner: str | None = None) 
             rows = outbox.take_locked(session, batch)
             publish(rows)
             _mark_published(session, [row.id for row in rows])
-        return len(rows)
-    owner = owner or default_owner()
-    with unit_of_work(session):
-        rows = outbox.take_leased(session, batch, owner, LEASE)
-    publish(rows)
-    with unit_of_work(session):
-        _mark_published(session, [row.id for row in rows], owner=owner)
+    else:
+        owner = owner or default_owner()
+        with unit_of_work(session):
+            rows = outbox.take_leased(session, batch, owner, LEASE)
+        publish(rows)
+        with unit_of_work(session):
+            _mark_published(session, [row.id for row in rows], owner=owner)
+    if rows:
+        metrics.relayed([row.created_at for row in rows])
     return len(rows)
 
 
@@ -100,8 +103,11 @@ def run(app: Flask, stopping: threading.Event, wait: Callable[[float], None]) ->
                     published = relay_once(session, batch=batch, owner=owner)
             except Exception:  # the database or broker is away: keep the rows, try again later
                 log.warning("relay pass failed; retrying", exc_info=True)
+                metrics.RELAY_FAILURES.inc()
                 published = 0
                 stopping.wait(poll)
+            else:
+                metrics.RELAY_LAST_PASS.set_to_current_time()
             if published < batch:
                 wait(poll)
                 # After a nudge, let the commits of the next few milliseconds join the same pass: under load

@@ -21,6 +21,11 @@ class User(Base):
     # notifications: the language they are shown in ("id" or "en") and where e-mail goes (none: no e-mail)
     language: Mapped[str] = mapped_column(sa.String(2), default="id", server_default="id")
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    # the web pages: an argon2id hash (none: the user signs in with no password, only tokens work), the run of
+    # wrong passwords since the last good one, and until when the account is locked after too many
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     party: Mapped[Party] = relationship(lazy="joined")

@@ -15,6 +15,11 @@ class TransitionRequestSchema(ma.Schema):
     reason = f.Text(max_length=2000, load_default=None, allow_none=True)
 
 
+class AsOfArgs(ma.Schema):
+    as_of = f.Moment(metadata={"description": "the case as it stood at this time (with its offset, e.g. "
+                                              "2026-03-05T12:00:00+08:00), rebuilt from its audit log"})
+
+
 class CaseEventSchema(ma.Schema):
     seq = ma.fields.Integer()
     trigger = ma.fields.String()
@@ -27,6 +32,23 @@ class CaseEventSchema(ma.Schema):
     data = ma.fields.Dict()
     at = ma.fields.Function(lambda e: e.created_at.astimezone(WITA).isoformat(), metadata={"description": "WITA"})
     hash = ma.fields.String()
+
+
+class TimelineEntrySchema(ma.Schema):
+    at = ma.fields.AwareDateTime(metadata={"description": "WITA"})
+    kind = ma.fields.String(metadata={"description": "transition, clock_started, clock_warned, clock_breached, "
+                                                     "clock_escalated, clock_met, clock_cancelled, breach_justified, "
+                                                     "notification_sent"})
+    detail = ma.fields.Dict(metadata={"description": (
+        "per kind: a transition's seq, trigger, states, actor, role, party, reason and data; a clock's id, policy, "
+        "run, party, hospital, due time (and lateness when met); a justification's code, note and who; a "
+        "notification's rule, recipient and message")})
+
+
+class TimelineSchema(ma.Schema):
+    case_type = ma.fields.String()
+    case_id = ma.fields.Integer()
+    entries = ma.fields.List(ma.fields.Nested(TimelineEntrySchema), metadata={"description": "oldest first"})
 
 
 class CaseFieldsSchema(ma.Schema):

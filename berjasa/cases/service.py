@@ -28,6 +28,7 @@ from berjasa.errors import Forbidden, InvalidTransition, NotFound, StaleVersion
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent
 from berjasa.events.outbox import emit, plain_json
+from berjasa.metrics import counted_transition
 from berjasa.sla import clocks
 from workflows.engine import GuardFailed, RoleNotAllowed, WorkflowError
 from workflows.sla import Clock
@@ -60,6 +61,7 @@ class Scope:
 EVERYTHING = Scope()
 
 
+@counted_transition(lambda **_: "create")
 def create_case(
     session: Session, case: Any, *, actor: Actor, data: Mapping[str, Any] | None = None,
     reason: str | None = None,
@@ -113,6 +115,7 @@ def _case_query(model: type, _scope: str, where: Callable[[type], sa.ColumnEleme
     return query
 
 
+@counted_transition(lambda **kwargs: kwargs["trigger"])
 def transition_case(
     session: Session, case: Any, *, actor: Actor, trigger: str, expected_version: int, triggers: Triggers,
     data: Mapping[str, Any] | None = None, reason: str | None = None, config: Mapping[str, Any] | None = None,
@@ -137,8 +140,10 @@ def transition_case(
     except WorkflowError as exc:
         raise InvalidTransition(str(exc), extra={**_current(case), **_error_fields(exc)}) from None
     changes: dict[str, Any] = {"state": workflow.next_state(case.state, row)}
+    if spec.effects:
+        spec.effects(step, case, loaded, facts)
     if spec.apply:
-        changes.update(spec.apply(step, case, loaded, facts) or {})
+        changes.update(spec.apply(step, case, recorded, facts) or {})
     changes.update(version=case.version + 1, updated_at=step.now)
     event = _next_event(session, case, actor, trigger, changes["state"].value, reason, recorded, step.now)
     # the head is kept only while the case's version is its newest event's seq; otherwise events are read

@@ -35,10 +35,18 @@ class Step:
 FactsOf = Callable[[Step, Any, Mapping[str, Any]], Any]
 #: The case's columns a trigger changes besides its state, by attribute name.
 Changes = dict[str, Any]
-#: What the trigger changes besides the state: (step, case, validated data, facts) -> the case's changed
-#: columns (the write path writes them with the state, version and chain head in one UPDATE); rows of other
-#: tables it writes itself, with step.session.
+#: The case's columns the trigger changes besides the state: (step, case, data as the audit event records it,
+#: facts) -> the changed columns (the write path writes them with the state, version and chain head in one
+#: UPDATE). It reads nothing but its arguments (the case's columns, the data, the facts, step.now and step.actor),
+#: so that replaying the audit log gives the same columns (berjasa/cases/replay.py).
 ApplyOf = Callable[[Step, Any, Mapping[str, Any], Any], Changes | None]
+#: What the trigger does besides the case's own row, before `apply`: (step, locked case, validated data, facts)
+#: -> None. Writes rows of other tables with step.session (a hospital tie, a coverage period) and refuses what
+#: needs the database to see (a KPJ number in use). Never replayed.
+EffectsOf = Callable[[Step, Any, Mapping[str, Any], Any], None]
+#: The facts `apply` needs, made again from an audit event for a replay: (hospital id by code, data as recorded,
+#: the event's time) -> the workflow's facts object.
+RecordedFactsOf = Callable[[Callable[[str], int | None], Mapping[str, Any], datetime], Any]
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class Trigger:
     schema: type[ma.Schema] | None = None
     facts: FactsOf | None = None
     apply: ApplyOf | None = None
+    effects: EffectsOf | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_schema", self.schema() if self.schema else None)
@@ -75,9 +84,15 @@ TABLES: dict[str, Triggers] = {}
 class Triggers:
     """A workflow's trigger specs by name; every trigger of the workflow has one (plain if not declared)."""
 
-    def __init__(self, workflow: Workflow, specs: Iterable[Trigger]) -> None:
+    def __init__(self, workflow: Workflow, specs: Iterable[Trigger], *,
+                 initial: Callable[[Mapping[str, Any]], Changes] | None = None,
+                 recorded_facts: RecordedFactsOf | None = None) -> None:
+        """`initial`: the columns that triggers change, as a new case has them (given its creation's recorded
+        data); `recorded_facts`: the facts `apply` reads, made from an audit event (default: none)."""
         TABLES[workflow.name] = self
         self.workflow = workflow
+        self.initial = initial or (lambda _data: {})
+        self.recorded_facts = recorded_facts or (lambda _hospital_id, _data, _at: workflow.facts())
         self._specs = {spec.name: spec for spec in specs}
         unknown = sorted(set(self._specs) - workflow.triggers)
         if unknown:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from berjasa.auth.service import Actor
+from berjasa.cases.replay import AsOf
 from berjasa.claims.models import FLAGS, Claim
 from berjasa.claims.scope import duplicates_seen_by, may_act
 from berjasa.parties.service import party_codes
@@ -30,6 +31,15 @@ def claim_responses(session: Session, actor: Actor, claims: Iterable[Claim],
 
 def claim_response(session: Session, actor: Actor, claim: Claim, clocks: list[Clock]) -> dict[str, Any]:
     return claim_responses(session, actor, [claim], {claim.id: clocks})[0]
+
+
+def past_claim_response(session: Session, actor: Actor, past: AsOf) -> dict[str, Any]:
+    """The claim as it stood at `past.at` (GET ?as_of=): its clocks as they were then; nothing can be fired."""
+    claim = past.case
+    codes = party_codes(session, {claim.hospital_id, claim.reporting_party_id})
+    duplicate = claim.id in duplicates_seen_by(session, actor, [claim])
+    return _response(claim, actor, codes, duplicate) | {
+        "allowed_triggers": [], "clocks": clock_responses(session, past.clocks, now=past.at)}
 
 
 def allowed_triggers(actor: Actor, claim: Claim) -> list[str]:

@@ -15,6 +15,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from berjasa.auth.service import Actor
 from berjasa.cases import service as cases
+from berjasa.cases.replay import AsOf, case_as_of
+from berjasa.cases.timeline import Entry, timeline
 from berjasa.claims import scope
 from berjasa.claims.models import Claim, IdempotencyKey
 from berjasa.claims.responses import claim_response
@@ -25,7 +27,9 @@ from berjasa.pagination import Page, paginate
 from berjasa.parties.models import Party, PartyKind
 from berjasa.registry.models import Participant
 from berjasa.registry.nik import NikError, parse_nik
+from berjasa.registry.service import participant_as_of
 from berjasa.sla import clocks
+from berjasa.sla.models import ClockRow
 from berjasa.time import WITA
 from berjasa.transaction import unit_of_work
 from workflows.roles import Role
@@ -145,11 +149,41 @@ def get_claim_with_clocks(*, session: Session, actor: Actor, claim_id: int) -> t
         return claim, clocks.of_case(session, "claim", claim_id)
 
 
+def claim_as_of(*, session: Session, actor: Actor, claim_id: int, at: datetime) -> AsOf:
+    """The claim as it stood at `at`, rebuilt from its audit log (the caller must be able to see it now), with the
+    person's name as the registry recorded it then."""
+    with read_only(session):
+        past = case_as_of(session, cases.read_case(session, Claim, claim_id, scope.visible(actor)), at)
+        if past.case.participant_id is not None:
+            person = participant_as_of(session, session.get(Participant, past.case.participant_id), at)
+            set_committed_value(past.case, "participant_name", person.name)
+            set_committed_value(past.case, "kecamatan_code", person.kecamatan_code)
+    return past
+
+
 def list_claims(*, session: Session, actor: Actor, page: int, per_page: int, **filters: Any
                 ) -> tuple[Page, dict[int, list[Clock]]]:
     """A page of the claims the caller may see, newest report first, and their clocks."""
     query = scope.visible(actor).apply(sa.select(Claim), Claim).order_by(Claim.created_at.desc(), Claim.id.desc())
     query = _filtered(query, **filters)
+    with read_only(session):
+        found = paginate(session, query, page=page, per_page=per_page)
+        return found, clocks.of_cases(session, "claim", [c.id for c in found.items])
+
+
+#: BPJS's queues: the claims whose clock of this policy runs (BPJS answers for it), in these states, due first.
+QUEUES = {"verification": ("claim.bpjs_decision", ("reported", "hospital_care")),
+          "payment": ("claim.payment", ("under_review", "approved"))}
+
+
+def claim_queue(*, session: Session, actor: Actor, queue: str, page: int, per_page: int
+                ) -> tuple[Page, dict[int, list[Clock]]]:
+    """A page of a BPJS queue (QUEUES), the claim whose clock falls due first at the top, and their clocks."""
+    policy, states = QUEUES[queue]
+    open_clock = sa.and_(ClockRow.case_type == "claim", ClockRow.case_id == Claim.id, ClockRow.policy == policy,
+                         ClockRow.state.in_(("running", "breached")))
+    query = (scope.visible(actor).apply(sa.select(Claim).join(ClockRow, open_clock), Claim)
+             .where(Claim.state.in_(states)).order_by(ClockRow.due_at, Claim.id))
     with read_only(session):
         found = paginate(session, query, page=page, per_page=per_page)
         return found, clocks.of_cases(session, "claim", [c.id for c in found.items])
@@ -196,6 +230,13 @@ def history(*, session: Session, actor: Actor, claim_id: int) -> list:
     get_claim(session=session, actor=actor, claim_id=claim_id)
     with read_only(session):
         return cases.history(session, "claim", claim_id)
+
+
+def claim_timeline(*, session: Session, actor: Actor, claim_id: int) -> list[Entry]:
+    """Everything that happened to the claim, oldest first, as far as the caller may see it."""
+    with read_only(session):
+        cases.read_case(session, Claim, claim_id, scope.visible(actor))
+        return timeline(session, actor, "claim", claim_id)
 
 
 # ---------------------------------------------------------------- transitions

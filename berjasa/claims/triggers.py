@@ -4,7 +4,7 @@ The transition table (who may fire what, from where, with which guards) is workf
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,6 @@ from berjasa.claims import schemas, scope
 from berjasa.claims.models import Claim
 from berjasa.enrolment.coverage import coverage_on
 from berjasa.errors import Forbidden, ValidationFailed
-from berjasa.events.outbox import plain_json
 from berjasa.parties.models import Party, PartyKind, PlkkAgreement
 from berjasa.time import WITA
 from workflows.claim import WORKFLOW, ClaimFacts, Cover, HospitalOnDay
@@ -69,30 +68,37 @@ HOSPITAL_ON_DAY = sa.select(
 
 
 # ---------------------------------------------------------------- changes besides the state
-# Each returns the claim's columns it changes; other rows it writes itself.
+# `apply`: the claim's columns a trigger changes, from the data as recorded (replayed by berjasa/cases/replay.py);
+# `effects`: the rows of other tables it writes.
 def verified(_step: Step, _claim: Claim, _data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
     return {"verified": True}
 
 
-def admitted(step: Step, claim: Claim, data: Mapping[str, Any], facts: ClaimFacts) -> Changes:
+def admitted(_step: Step, claim: Claim, data: Mapping[str, Any], facts: ClaimFacts) -> Changes:
+    return {"hospital_id": facts.hospital.id, "care": {**claim.care, "admit": dict(data)}}
+
+
+def tie_treating(step: Step, claim: Claim, _data: Mapping[str, Any], facts: ClaimFacts) -> None:
     scope.link(step.session, claim.id, facts.hospital.id, "treating")
-    return {"hospital_id": facts.hospital.id, "care": {**claim.care, "admit": plain_json(data)}}
 
 
-def referred(step: Step, claim: Claim, data: Mapping[str, Any], facts: ClaimFacts) -> Changes:
+def referred(_step: Step, claim: Claim, data: Mapping[str, Any], facts: ClaimFacts) -> Changes:
+    return {"hospital_id": facts.hospital.id, "referred": True, "care": {**claim.care, "refer": dict(data)}}
+
+
+def tie_referral(step: Step, claim: Claim, _data: Mapping[str, Any], facts: ClaimFacts) -> None:
     scope.link(step.session, claim.id, claim.hospital_id, "referred_from")
     scope.link(step.session, claim.id, facts.hospital.id, "treating")
-    return {"hospital_id": facts.hospital.id, "referred": True, "care": {**claim.care, "refer": plain_json(data)}}
 
 
 def care_updated(step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
     """The treating hospital's progress note (the weekly update the claim.hospital_update clock asks for)."""
-    update = {**plain_json(data), "at": step.now.isoformat(), "by": step.actor.username}
+    update = {**data, "at": step.now.isoformat(), "by": step.actor.username}
     return {"care": {**claim.care, "updates": [*claim.care.get("updates", []), update]}}
 
 
 def treated(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
-    return {"care": {**claim.care, "treatment": plain_json(data)}}
+    return {"care": {**claim.care, "treatment": dict(data)}}
 
 
 def documents_handed_in(_step: Step, claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts) -> Changes:
@@ -114,10 +120,24 @@ def paid(_step: Step, _claim: Claim, data: Mapping[str, Any], _facts: ClaimFacts
     return {"paid_total": sum(p["amount"] for p in data["payments"])}
 
 
+def initial(_data: Mapping[str, Any]) -> Changes:
+    """The columns triggers change, as a reported claim has them."""
+    return {"hospital_id": None, "care": {}, "verified": False, "referred": False, "documents": [],
+            "missing_documents": [], "approved_total": None, "paid_total": None}
+
+
+def recorded_facts(hospital_id: Callable[[str], int | None], data: Mapping[str, Any], at: datetime) -> ClaimFacts:
+    """For a replay: the hospital an admission or referral named, as the event recorded it."""
+    code = data.get("hospital")
+    if not code:
+        return ClaimFacts(now=at)
+    return ClaimFacts(now=at, hospital=HospitalOnDay(hospital_id(code), code, at.astimezone(WITA).date(), True))
+
+
 TRIGGERS = Triggers(WORKFLOW, [
     Trigger("verify", facts=cover_and_expiry, apply=verified),
-    Trigger("admit", schemas.AdmissionSchema, facts=admission_facts, apply=admitted),
-    Trigger("refer", schemas.ReferralSchema, facts=referral_facts, apply=referred),
+    Trigger("admit", schemas.AdmissionSchema, facts=admission_facts, apply=admitted, effects=tie_treating),
+    Trigger("refer", schemas.ReferralSchema, facts=referral_facts, apply=referred, effects=tie_referral),
     Trigger("update_care", schemas.CareUpdateSchema, apply=care_updated),
     Trigger("complete_treatment", schemas.TreatmentSchema, apply=treated),
     Trigger("submit_documents", schemas.DocumentsSchema, apply=documents_handed_in),
@@ -128,4 +148,4 @@ TRIGGERS = Triggers(WORKFLOW, [
     Trigger("reject", schemas.ClaimRejectionSchema),
     Trigger("withdraw", schemas.ReasonSchema),
     Trigger("reopen", schemas.ReasonSchema),
-])
+], initial=initial, recorded_facts=recorded_facts)

@@ -5,9 +5,10 @@ from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
 from berjasa.auth.guard import current_actor, roles_required
-from berjasa.cases.schemas import CaseEventSchema, TransitionRequestSchema
+from berjasa.cases.schemas import AsOfArgs, CaseEventSchema, TimelineSchema, TransitionRequestSchema
+from berjasa.cases.timeline import timeline_response
 from berjasa.claims import service
-from berjasa.claims.responses import claim_response, claim_responses
+from berjasa.claims.responses import claim_response, claim_responses, past_claim_response
 from berjasa.claims.schemas import ClaimCreateSchema, ClaimListArgs, ClaimPageSchema, ClaimSchema
 from berjasa.db import db
 from berjasa.errors import ValidationFailed
@@ -57,9 +58,15 @@ class Claims(MethodView):
 @blp.route("/claims/<id:claim_id>")
 class ClaimItem(MethodView):
     @roles_required(*READERS)
+    @blp.arguments(AsOfArgs, location="query")
     @blp.response(200, ClaimSchema)
-    def get(self, claim_id):
-        """One claim with its flags and what the caller may do now."""
+    def get(self, args, claim_id):
+        """One claim with its flags and what the caller may do now; with `as_of`, as it stood then (its state,
+        data, flags and clocks, rebuilt from the audit log; nothing to fire)."""
+        if args.get("as_of"):
+            past = service.claim_as_of(session=db.session, actor=current_actor(), claim_id=claim_id,
+                                       at=args["as_of"])
+            return jsonify(past_claim_response(db.session, current_actor(), past))
         claim, clocks = service.get_claim_with_clocks(session=db.session, actor=current_actor(), claim_id=claim_id)
         return jsonify(claim_response(db.session, current_actor(), claim, clocks))
 
@@ -84,6 +91,18 @@ class ClaimHistory(MethodView):
     def get(self, claim_id):
         """Who did what to this claim, in order."""
         return service.history(session=db.session, actor=current_actor(), claim_id=claim_id)
+
+
+@blp.route("/claims/<id:claim_id>/timeline")
+class ClaimTimeline(MethodView):
+    @roles_required(*READERS)
+    @blp.response(200, TimelineSchema)
+    def get(self, claim_id):
+        """Everything that happened to this claim, oldest first: transitions with actor and party, clocks started,
+        warned, breached, escalated and stopped, justified breaches, notifications sent (to the caller's party, for
+        BPJS and hospitals)."""
+        entries = service.claim_timeline(session=db.session, actor=current_actor(), claim_id=claim_id)
+        return jsonify(timeline_response("claim", claim_id, entries))
 
 
 @blp.route("/participants/<id:participant_id>/claims")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -96,9 +96,15 @@ class PremiumRates:
         return (income * rate + 5_000) // 10_000  # whole rupiah, rounded half up
 
 
+#: What joins the month's liability with the other parties' figures, in order: each takes (session, month, report)
+#: and returns the report with what it adds (the cross-check issue adds BPJS's invoices and the city's payments per
+#: cohort and programme, and their differences). Empty until then.
+PREMIUM_JOINS: list[Callable[[Session, str, dict[str, Any]], dict[str, Any]]] = []
+
+
 def premiums(*, session: Session, month: str, rates: PremiumRates) -> dict[str, Any]:
     """The month's premium liability for the city budget: participants covered on any day of the month,
-    counted and summed per cohort and programme."""
+    counted and summed per cohort and programme (and whatever PREMIUM_JOINS add)."""
     year, number = (int(part) for part in month.split("-"))
     first, last = date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
     rows = session.execute(
@@ -118,7 +124,7 @@ def premiums(*, session: Session, month: str, rates: PremiumRates) -> dict[str, 
             line = lines[(cohort.value, programme)]
             line[0] += 1
             line[1] += rates.amount(programme, income)
-    return {
+    report = {
         "month": month,
         "lines": [{"cohort": c, "programme": p, "participants": n, "total": t}
                   for (c, p), (n, t) in sorted(lines.items())],
@@ -127,3 +133,6 @@ def premiums(*, session: Session, month: str, rates: PremiumRates) -> dict[str, 
         "rates": {"jkk_rate_bp": rates.jkk_rate_bp, "jkm_monthly": rates.jkm_monthly,
                   "jht_rate_bp": rates.jht_rate_bp, "default_declared_income": rates.default_income},
     }
+    for join in PREMIUM_JOINS:
+        report = join(session, month, report)
+    return report

@@ -12,14 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from berjasa.auth.service import Actor
-from berjasa.db import bulk_insert, utcnow
+from berjasa.db import allocate_ids, bulk_insert, utcnow
 from berjasa.enrolment import dtsen
 from berjasa.enrolment.models import Enrolment
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent
 from berjasa.events.outbox import emit
 from berjasa.imports import engine
-from berjasa.imports.bulk import allocate_ids, among_many
+from berjasa.imports.bulk import among_many
 from berjasa.imports.csvfile import Header
 from berjasa.imports.kinds import Counts, LineParser
 from berjasa.imports.models import ImportBatch

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from berjasa.auth.service import Actor
 from berjasa.cases import service as cases
+from berjasa.cases.replay import AsOf, case_as_of
+from berjasa.cases.timeline import Entry, timeline
 from berjasa.db import read_only
 from berjasa.enrolment.models import Enrolment
 from berjasa.enrolment.triggers import TRIGGERS
 from berjasa.errors import BerjasaError, NotFound, ValidationFailed
+from berjasa.events.models import CaseEvent
 from berjasa.pagination import Page, paginate
 from berjasa.registry.models import Participant
+from berjasa.registry.service import participant_as_of
 from berjasa.sla import clocks
 from berjasa.transaction import unit_of_work
 from workflows.sla import Clock
@@ -46,6 +52,27 @@ def get_enrolment_with_clocks(*, session: Session, enrolment_id: int) -> tuple[E
     enrolment = get_enrolment(session=session, enrolment_id=enrolment_id)
     with read_only(session):
         return enrolment, clocks.of_case(session, "enrolment", enrolment_id)
+
+
+def enrolment_as_of(*, session: Session, enrolment_id: int, at: datetime) -> AsOf:
+    """The enrolment as it stood at `at`, rebuilt from its audit log, with its participant as recorded then."""
+    enrolment = get_enrolment(session=session, enrolment_id=enrolment_id)
+    with read_only(session):
+        past = case_as_of(session, enrolment, at)
+        person = participant_as_of(session, enrolment.participant, at)
+        set_committed_value(person, "kpj_number", _kpj_number(session, person.id, at))
+    set_committed_value(past.case, "participant", person)
+    return past
+
+
+def _kpj_number(session: Session, participant_id: int, at: datetime) -> str | None:
+    """The KPJ number BPJS gave the person by `at`: the latest activation's (none before the first)."""
+    data = session.scalar(
+        sa.select(CaseEvent.data).join(Enrolment, sa.and_(CaseEvent.case_type == "enrolment",
+                                                          CaseEvent.case_id == Enrolment.id))
+        .where(Enrolment.participant_id == participant_id, CaseEvent.trigger == "activate", CaseEvent.created_at <= at)
+        .order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc()).limit(1))
+    return data.get("kpj_number") if data else None
 
 
 def transition(
@@ -105,6 +132,13 @@ def list_enrolments(
     with read_only(session):
         found = paginate(session, query, page=page, per_page=per_page)
         return found, clocks.of_cases(session, "enrolment", [e.id for e in found.items])
+
+
+def enrolment_timeline(*, session: Session, actor: Actor, enrolment_id: int) -> list[Entry]:
+    """Everything that happened to the enrolment, oldest first."""
+    get_enrolment(session=session, enrolment_id=enrolment_id)
+    with read_only(session):
+        return timeline(session, actor, "enrolment", enrolment_id)
 
 
 def history(*, session: Session, enrolment_id: int) -> list:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from berjasa.cases.triggers import ApplyOf, Changes, Step, Trigger, Triggers
+from berjasa.cases.triggers import Changes, EffectsOf, Step, Trigger, Triggers
 from berjasa.enrolment import schemas
 from berjasa.enrolment.models import CoveragePeriod, Enrolment
 from berjasa.errors import Conflict, ValidationFailed
@@ -41,7 +41,7 @@ def verification_facts(step: Step, enrolment: Enrolment, _data: Mapping[str, Any
 
 
 # ---------------------------------------------------------------- changes besides the state
-def activated(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> Changes:
+def registered(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> None:
     """BPJS confirmed the membership: the KPJ number is recorded and a coverage period opens."""
     taken = step.session.scalar(sa.select(Participant.id).where(Participant.kpj_number == data["kpj_number"],
                                                                 Participant.id != enrolment.participant_id))
@@ -51,18 +51,29 @@ def activated(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts:
     step.session.add(CoveragePeriod(participant_id=enrolment.participant_id, enrolment_id=enrolment.id,
                                     programmes=sorted(set(data["programmes"])), start_date=data["coverage_start"],
                                     funding="apbd"))
+
+
+def activated(_step: Step, _enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> Changes:
     return {"jht": "jht" in data["programmes"]}
 
 
-def cover_ended(trigger: str) -> ApplyOf:
-    """Lapse and termination close the open coverage period the day before `effective_date`; a termination
-    records its reason on the enrolment."""
+def initial(data: Mapping[str, Any]) -> Changes:
+    """The columns triggers change, as a new enrolment has them (its creation records whether it has JHT)."""
+    return {"jht": bool(data.get("jht", False)), "end_reason": None}
 
-    def apply(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> Changes | None:
+
+def terminated(_step: Step, _enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> Changes:
+    """A termination records its reason on the enrolment."""
+    return {"end_reason": data["reason"]}
+
+
+def cover_ended(trigger: str) -> EffectsOf:
+    """Lapse and termination close the open coverage period the day before `effective_date`."""
+
+    def effects(step: Step, enrolment: Enrolment, data: Mapping[str, Any], _facts: EnrolmentFacts) -> None:
         _close_period(step, enrolment, data, trigger)
-        return {"end_reason": data["reason"]} if trigger == "terminate" else None
 
-    return apply
+    return effects
 
 
 def _close_period(step: Step, enrolment: Enrolment, data: Mapping[str, Any], trigger: str) -> None:
@@ -82,8 +93,8 @@ TRIGGERS = Triggers(WORKFLOW, [
     Trigger("verify", facts=verification_facts),
     Trigger("reject", schemas.RejectionSchema),
     Trigger("send_to_bpjs"),
-    Trigger("activate", schemas.ActivationSchema, apply=activated),
-    Trigger("lapse", schemas.LapseSchema, apply=cover_ended("lapse")),
+    Trigger("activate", schemas.ActivationSchema, apply=activated, effects=registered),
+    Trigger("lapse", schemas.LapseSchema, effects=cover_ended("lapse")),
     Trigger("reactivate"),
-    Trigger("terminate", schemas.TerminationSchema, apply=cover_ended("terminate")),
-])
+    Trigger("terminate", schemas.TerminationSchema, apply=terminated, effects=cover_ended("terminate")),
+], initial=initial)

@@ -3,10 +3,11 @@ from flask.views import MethodView
 
 from berjasa.api import v1_blueprint
 from berjasa.auth.guard import current_actor, roles_required
-from berjasa.cases.schemas import CaseEventSchema, TransitionRequestSchema
+from berjasa.cases.schemas import AsOfArgs, CaseEventSchema, TimelineSchema, TransitionRequestSchema
+from berjasa.cases.timeline import timeline_response
 from berjasa.db import db, read_only
 from berjasa.enrolment import coverage, imports, service
-from berjasa.enrolment.responses import enrolment_response
+from berjasa.enrolment.responses import enrolment_response, past_enrolment_response
 from berjasa.enrolment.schemas import (
     BulkReportSchema,
     BulkTransitionSchema,
@@ -68,9 +69,14 @@ class Enrolments(MethodView):
 @blp.route("/enrolments/<id:enrolment_id>")
 class EnrolmentItem(MethodView):
     @roles_required(*READERS)
+    @blp.arguments(AsOfArgs, location="query")
     @blp.response(200, EnrolmentSchema)
-    def get(self, enrolment_id):
-        """One enrolment, with what the caller may do to it now."""
+    def get(self, args, enrolment_id):
+        """One enrolment, with what the caller may do to it now; with `as_of`, as it stood then (state, data,
+        participant as recorded and clocks, rebuilt from the audit log; nothing to fire)."""
+        if args.get("as_of"):
+            past = service.enrolment_as_of(session=db.session, enrolment_id=enrolment_id, at=args["as_of"])
+            return _json(past_enrolment_response(db.session, current_actor(), past))
         return _json(_shown(*service.get_enrolment_with_clocks(session=db.session, enrolment_id=enrolment_id)))
 
 
@@ -93,6 +99,17 @@ class EnrolmentHistory(MethodView):
     def get(self, enrolment_id):
         """Who did what to this enrolment, in order, with the audit chain's hashes."""
         return service.history(session=db.session, enrolment_id=enrolment_id)
+
+
+@blp.route("/enrolments/<id:enrolment_id>/timeline")
+class EnrolmentTimeline(MethodView):
+    @roles_required(*READERS)
+    @blp.response(200, TimelineSchema)
+    def get(self, enrolment_id):
+        """Everything that happened to this enrolment, oldest first: transitions, clocks, justified breaches,
+        notifications sent."""
+        entries = service.enrolment_timeline(session=db.session, actor=current_actor(), enrolment_id=enrolment_id)
+        return _json(timeline_response("enrolment", enrolment_id, entries))
 
 
 @blp.route("/enrolments/bulk-transitions")

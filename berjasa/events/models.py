@@ -62,6 +62,8 @@ class ProcessedMessage(Base):
     """A message a consumer has handled (or refused for good): a second delivery is a no-op."""
 
     __tablename__ = "processed_messages"
+    # retention prunes the oldest records first (berjasa/retention.py)
+    __table_args__ = (sa.Index("ix_processed_messages_processed_at", "processed_at"),)
 
     consumer: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     message_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)

@@ -34,6 +34,9 @@ LEASE = timedelta(seconds=30)
 INSERT = OutboxEvent.__table__.insert()  # built once: one per unit of work that emits
 #: Above this many events in one transaction (an import), the rows go in with COPY / executemany.
 BULK_ROWS = 200
+#: How far back the embedded mode's start-up sweep looks for events a consumer never finished
+#: (`unfinished_deliveries`); retention (berjasa/retention.py) never prunes sooner than this.
+REDELIVERY_WINDOW = timedelta(days=30)
 
 
 # ------------------------------------------------------------------------------------------------ writing

@@ -25,6 +25,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "deliveries": ("delivery.due",),
     # the cross-checks: what their declarations name (workflows/checks.py), imports done, runs asked for
     "checks": (*CHECKED, "import.finished", "checks.requested"),
+    # the reports' read models (berjasa/reports/projections.py): whatever changes a case, its clocks or its person
+    "reports": ("claim.*", "enrolment.*", "sla.*", "participant.corrected"),
 }
 
 

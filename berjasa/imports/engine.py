@@ -42,9 +42,9 @@ SQLITE_CHUNK = 25_000
 # SQLite keeps 2 MB of pages per connection; the import's writer gets this much (KiB) while it runs, so that the
 # indexes it inserts into at random (NIKs, event ids) stay in memory instead of being read again for every row.
 SQLITE_CACHE_KIB = 65_536
-# A chunk is also at most 1% of the file (at least MIN_CHUNK rows, a fraction of a second), so that progress moves
-# at least every 1% of a large file, or every fraction of a second.
-MIN_CHUNK = 100
+# A chunk is also at most 1% of the file, but at least MIN_CHUNK rows (a few tenths of a second of work): progress
+# moves at least every 1% of a large file, and at least every second for a smaller one.
+MIN_CHUNK = 2_000
 Progress = Callable[[ImportBatch], None]
 
 
@@ -97,8 +97,10 @@ def row_errors(*, session: Session, batch_id: int) -> Iterator[tuple[int, str, s
     get_batch(session=session, batch_id=batch_id)
     query = (sa.select(ImportRowError.line, ImportRowError.column, ImportRowError.reason)
              .where(ImportRowError.batch_id == batch_id).order_by(ImportRowError.line, ImportRowError.id))
-    with read_only(session):
-        for row in session.execute(query.execution_options(yield_per=5000)):
+    # On a connection of its own, in a transaction of its own: a server-side cursor needs one, and a GET request's
+    # session reads in autocommit on PostgreSQL (berjasa.transaction, policy READS).
+    with session.get_bind().connect() as connection:
+        for row in connection.execution_options(yield_per=5000).execute(query):
             yield tuple(row)
 
 

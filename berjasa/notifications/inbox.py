@@ -40,7 +40,7 @@ def listing(*, session: Session, actor: Actor, page: int, per_page: int, unread:
         query = query.where(~_read_by(actor))
     with read_only(session):
         shown = paginate(session, query, page=page, per_page=per_page)
-        count = unread_count(session, actor)
+        count = shown.total if unread else unread_count(session, actor)  # only the unread: counted already
         read = _read_among(session, actor, [n.id for n in shown.items])
         language = language_of(session, actor)
     return shown, count, read, language

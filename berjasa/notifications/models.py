@@ -24,6 +24,8 @@ class Notification(Base):
         sa.Index("ix_notifications_audience", "audience_role", "audience_party_id", "id"),
         sa.Index("ix_notifications_user", "user_id", "id", postgresql_where=sa.text("user_id IS NOT NULL"),
                  sqlite_where=sa.text("user_id IS NOT NULL")),
+        # a case's timeline: what was sent about it
+        sa.Index("ix_notifications_case", "case_type", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True)

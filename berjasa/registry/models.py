@@ -52,3 +52,5 @@ class Participant(Base):
     review_flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # set when the personal-data retention rule replaced the person's identifying fields (berjasa/privacy/)
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from berjasa.auth.service import Actor
 from berjasa.db import read_only, utcnow
@@ -152,3 +154,32 @@ def search_participants(
 
 def touch(participant: Participant) -> None:
     participant.updated_at = utcnow()
+
+
+def participant_as_of(session: Session, person: Participant, at: datetime) -> Participant:
+    """A copy (in no session) of the participant as recorded at `at`: the corrections made after it undone, the
+    review flags worked out for what is left. A DTSEN import's decile refresh is not an audit event: not undone."""
+    later = list(session.scalars(sa.select(CaseEvent).where(
+        CaseEvent.case_type == "participant", CaseEvent.case_id == person.id, CaseEvent.created_at > at)
+        .order_by(CaseEvent.seq.desc())))
+    copy = Participant()
+    for column in Participant.__table__.columns:
+        set_committed_value(copy, column.key, getattr(person, column.key))
+    for event in later:
+        for name, change in event.data.get("changes", {}).items():
+            column = Participant.__table__.c[_column(name)]
+            set_committed_value(copy, column.key, _typed(column.type, change["from"]))
+    if later:
+        set_committed_value(copy, "review_flags", _flags_again(copy))
+    return copy
+
+
+def _typed(column_type: Any, value: Any) -> Any:
+    """A correction's recorded (plain) value as the column holds it."""
+    if value is None:
+        return None
+    if isinstance(column_type, sa.Enum):
+        return column_type.enum_class(value)
+    if isinstance(column_type, sa.Date):
+        return date.fromisoformat(value)
+    return value

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from berjasa.calendar.service import StoredCalendar
-from berjasa.db import utcnow
+from berjasa.db import allocate_ids, bulk_insert, utcnow
 from berjasa.events.outbox import emit
 from berjasa.sla import policies as policy_store
 from berjasa.sla.models import Breach, ClockRow
@@ -66,7 +66,8 @@ def start_many(session: Session, model: type, cases: Sequence[tuple[Any, ...]], 
     """The clocks of many new cases of one kind, created together at `at` in their initial state (a bulk import,
     a check run), as (case id, kecamatan) or (case id, kecamatan, party, hospital id) for cases that name their
     responsible party. The engine runs once per party: such cases differ in nothing else a new case's clock starts
-    from (a policy that read another field of the case would find it missing here, and fail loudly)."""
+    from (a policy that read another field of the case would find it missing here, and fail loudly). Unless a clock
+    is due already, the rows are written with ids taken first and one bulk insert."""
     mine = [p for p in policy_store.in_force() if p.case_type == model.case_type]
     if not mine or not cases:
         return
@@ -74,14 +75,22 @@ def start_many(session: Session, model: type, cases: Sequence[tuple[Any, ...]], 
     event = Transitioned("created", None, workflow.initial.value, at, {})
     calendar = StoredCalendar(session)
     templates: dict[tuple[Any, Any], list[Clock]] = {}
-    moves = []
+    started: list[tuple[Any, Any, Clock]] = []
     for case_id, kecamatan, *named in cases:
         party, hospital_id = named if named else (None, None)
-        if (party, hospital_id) not in templates:
-            templates[(party, hospital_id)] = on_event(mine, calendar, [], CaseAt(
+        template = templates.get((party, hospital_id))
+        if template is None:
+            template = templates[(party, hospital_id)] = on_event(mine, calendar, [], CaseAt(
                 model.case_type, {"created_at": at}, hospital_id, workflow.final, party), event)
-        moves += [Moved(model.case_type, case_id, kecamatan, None, clock) for clock in templates[(party, hospital_id)]]
-    write_moves(session, moves, {p.name: p for p in mine}, at)
+        started += [(case_id, kecamatan, clock) for clock in template]
+    if any(clock.warned_at or clock.breached_at for _, _, clock in started):  # events and breach rows to write
+        write_moves(session, [Moved(model.case_type, case_id, kecamatan, None, clock)
+                              for case_id, kecamatan, clock in started], {p.name: p for p in mine}, at)
+        return
+    ids = iter(allocate_ids(session, _clocks, len(started)))
+    bulk_insert(session, _clocks, [_row(clock) | {"case_type": model.case_type, "id": next(ids), "case_id": case_id,
+                                                  "kecamatan_code": kecamatan}
+                                   for case_id, kecamatan, clock in started])
 
 
 def _case_at(case: Any) -> CaseAt:

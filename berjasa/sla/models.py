@@ -23,6 +23,9 @@ class ClockRow(Base):
         sa.Index("ix_clocks_open_due", "due_at", postgresql_where=sa.text("state IN ('running', 'breached')"),
                  sqlite_where=sa.text("state IN ('running', 'breached')")),
         sa.Index("ix_clocks_hospital", "hospital_id", "due_at"),
+        # a party's worklist (overdue, due soon) and BPJS's queues (a policy's open clocks by due time)
+        sa.Index("ix_clocks_party_state_due", "party", "state", "due_at"),
+        sa.Index("ix_clocks_policy_state_due", "policy", "state", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True)

@@ -18,6 +18,7 @@ from berjasa.db import utcnow
 from berjasa.discrepancies.models import Discrepancy
 from berjasa.enrolment.models import Enrolment
 from berjasa.events.models import CaseEvent
+from berjasa.events.outbox import emit
 from berjasa.parties.models import Party
 from berjasa.sla import policies as policy_store
 from berjasa.sla.clocks import CaseFields, Moved, of_cases, write_moves
@@ -96,6 +97,8 @@ def _rebuild_batch(session: Session, case_type: str, model: type, ids: list[int]
         differences.extend(found)
         if apply and found:
             moves.extend(_moves(session, case_type, case, stored.get(case_id, []), expected))
+            # the case's read models count its clocks again (berjasa/reports/)
+            emit(session, "sla.rebuilt", case_type=case_type, case_id=case_id, payload={"differences": len(found)})
     if moves:
         write_moves(session, moves, by_name, now)
     return differences
@@ -103,8 +106,9 @@ def _rebuild_batch(session: Session, case_type: str, model: type, ids: list[int]
 
 def replay(policies: list, calendar: Calendar, case: Any, events: list[CaseEvent], hospitals: dict[str, int],
            now: datetime) -> list[Clock]:
-    """The case's clocks as its events make them, evaluated at `now`."""
+    """The case's clocks as its events make them, evaluated at `now`, in (policy, run) order."""
     clocks: list[Clock] = []
+    settled: list[Clock] = []
     # a claim's hospital follows its admissions and referrals; other cases name theirs on the row
     hospital_id = None if case.case_type == "claim" else getattr(case, "hospital_id", None)
     for event in events:
@@ -114,8 +118,24 @@ def replay(policies: list, calendar: Calendar, case: Any, events: list[CaseEvent
         trigger = "created" if event.trigger == "create" else event.trigger
         clocks = on_event(policies, calendar, clocks, seen,
                           Transitioned(trigger, event.from_state, event.to_state, event.created_at, event.data))
+        clocks = _still_moving(clocks, settled)
     by_name = {p.name: p for p in policies}
+    clocks = sorted([*settled, *clocks], key=lambda c: (c.policy, c.run))
     return [evaluate(c, now, by_name[c.policy], calendar) if c.policy in by_name else c for c in clocks]
+
+
+def _still_moving(clocks: list[Clock], settled: list[Clock]) -> list[Clock]:
+    """The clocks later events can still change: the open ones, and each policy's newest run (the next run's number
+    follows it). The others are stopped for good: moved to `settled`, so that a long history costs each event only
+    what is open."""
+    newest = {}
+    for clock in clocks:
+        if clock.run > newest.get(clock.policy, 0):
+            newest[clock.policy] = clock.run
+    keep = []
+    for clock in clocks:
+        (keep if clock.open or clock.run == newest[clock.policy] else settled).append(clock)
+    return keep
 
 
 def _compare(case_type: str, case_id: int, stored: list[Clock], expected: list[Clock],

@@ -17,6 +17,7 @@ from berjasa.claims.models import ClaimHospital
 from berjasa.db import read_only, utcnow
 from berjasa.errors import Conflict, NotFound
 from berjasa.events import audit
+from berjasa.events.outbox import emit
 from berjasa.pagination import Page, paginate
 from berjasa.parties.models import Party
 from berjasa.sla import policies as policy_store
@@ -124,6 +125,10 @@ def justify(*, session: Session, actor: Actor, breach_id: int, code: str, note: 
         audit.append(session, case_type="sla_breach", case_id=breach.id, trigger="justify", actor=actor,
                      state="justified", data={"code": code, "note": note, "clock_id": breach.clock_id,
                                               "case_type": breach.case_type, "case_id": breach.case_id})
+        # the case's read models count it (berjasa/reports/); the case itself has not changed: no version
+        emit(session, "sla.justified", case_type=breach.case_type, case_id=breach.case_id, payload={
+            "breach_id": breach.id, "clock_id": breach.clock_id, "policy": breach.policy, "party": breach.party,
+            "hospital_id": breach.hospital_id, "code": code, "actor": actor.username})
     return breach
 
 
@@ -133,9 +138,12 @@ def justify(*, session: Session, actor: Actor, breach_id: int, code: str, note: 
 def list_clocks(*, session: Session, actor: Actor, page: int, per_page: int, state: str | None = None,
                 policy: str | None = None, party: str | None = None, hospital: str | None = None,
                 kecamatan: str | None = None, due_before: datetime | None = None,
-                overdue: bool | None = None) -> Page:
-    """The worklist: clocks by due time, newest first; hospital staff see their claims' clocks only."""
-    query = sa.select(ClockRow).order_by(ClockRow.due_at.desc().nulls_last(), ClockRow.id.desc())
+                overdue: bool | None = None, soonest_first: bool = False) -> Page:
+    """The worklist: clocks by due time, newest first (or soonest first); hospital staff see their claims' clocks
+    only."""
+    order = (ClockRow.due_at.asc(), ClockRow.id) if soonest_first else (ClockRow.due_at.desc().nulls_last(),
+                                                                         ClockRow.id.desc())
+    query = sa.select(ClockRow).order_by(*order)
     if actor.role is Role.HOSPITAL_STAFF:
         query = query.where(ClockRow.case_type == "claim", ClockRow.case_id.in_(
             sa.select(ClaimHospital.claim_id).where(ClaimHospital.hospital_id == actor.party_id)))

@@ -423,3 +423,22 @@ def test_the_cycle_collector_runs_rarely_during_an_import_and_as_usual_after(app
         imports.run_import(session=session, batch_id=batch.id, actor=IMPORTER,
                            progress=lambda current: during.append(gc.get_threshold()))
     assert during == [(20_000, 1_000, 1_000)] and gc.get_threshold() == usual
+
+
+@pytest.mark.parametrize("which", ["app", pytest.param("pg_app", marks=pytest.mark.postgres)])
+def test_the_error_report_is_streamed_as_csv(request, which):
+    """A GET reads in autocommit on PostgreSQL; the report's cursor still runs in a transaction of its own."""
+    from berjasa import demo
+
+    app = request.getfixturevalue(which)
+    with app.app_context(), db.new_session() as session:
+        token = {username: token for _, username, token in demo.seed(
+            session=session, secret_key=app.config["SECRET_KEY"])}["demo-caseworker"]
+    batch = run(app, (HEADER + SITTI + SITTI + BASO.replace("7371091708900001", "737109170890001")).encode())
+    response = app.test_client().get(f"/api/v1/enrolments/imports/{batch.id}/errors.csv", headers=bearer(token))
+    assert (response.status_code, response.mimetype) == (200, "text/csv")
+    assert response.headers["Content-Disposition"] == f"attachment; filename=import-{batch.id}-errors.csv"
+    assert response.get_data(as_text=True).splitlines() == [
+        "line,column,reason", "3,nik,duplicate of line 2", "4,nik,must be 16 digits"]
+    missing = app.test_client().get("/api/v1/enrolments/imports/99/errors.csv", headers=bearer(token))
+    assert (missing.status_code, missing.mimetype) == (404, "application/problem+json")

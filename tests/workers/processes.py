@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import SECRET
+from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BERJASA = [sys.executable, "-m", "workers.cli"]
@@ -29,6 +30,9 @@ def production_env(database_url: str, broker_url: str, instance: Path) -> dict[s
         BERJASA_BROKER_NAMESPACE=f"berjasa-test-{uuid.uuid4().hex[:8]}",
         # a short heartbeat so that a killed worker's messages come back quickly in fault tests
         BERJASA_BROKER_HEARTBEAT_TIMEOUT_MS="5000",
+        # metrics on ports of their own, so that tests (and other runs on the machine) never fight over 9191/9192
+        BERJASA_WORKER_METRICS_PORT=str(free_port()),
+        BERJASA_SCHEDULER_METRICS_PORT=str(free_port()),
     )
     return env
 

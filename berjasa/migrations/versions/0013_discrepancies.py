@@ -1,7 +1,7 @@
 """cross-checks: BPJS membership files, premium invoices and payments, check runs, the discrepancy queue
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 
 Enrolments record why they were terminated (end_reason), filled in for those terminated before from their
 audit events.
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import berjasa.db
 from sqlalchemy.dialects import postgresql
 
-revision = '0010'
-down_revision = '0009'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
