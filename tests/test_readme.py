@@ -33,7 +33,10 @@ def run_block(block: str, port: int, tokens: dict[str, str], workdir: Path) -> s
         "curl() { command curl -sS -w '\\n@@%{http_code}\\n' \"$@\"; }",
         *lines,
     ]).replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    # the CLI's commands in a block reach the server's database through the same settings (start_serve's)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BERJASA_")}
+    env |= {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "BERJASA_INSTANCE_PATH": str(workdir / "instance")}
     done = subprocess.run(["bash", "-c", script], cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
