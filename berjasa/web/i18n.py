@@ -87,6 +87,8 @@ LABELS: dict[str, Any] = {
     "cancelled": _l("cancelled"), "disnaker": "Disnaker", "bpjs": "BPJS", "hospital_party": _l("hospital"),
     # import and audit runs
     "queued": _l("queued"), "done": _l("done"), "failed": _l("failed"),
+    "dtsen": "DTSEN", "bpjs_invoices": _l("BPJS premium invoices"), "city_payments": _l("city payments"),
+    "bpjs_file": _l("BPJS membership file (CSV)"),
     # discrepancies: states, triggers, fields, choices, evidence
     "open": _l("open"), "acknowledged": _l("acknowledged"), "resolved": _l("resolved"), "dismissed": _l("dismissed"),
     "acknowledge": _l("Acknowledge"), "resolve": _l("Resolve"), "dismiss": _l("Dismiss"),

@@ -32,7 +32,7 @@ NAV: tuple[Entry, ...] = (
     Entry("web.claims", _l("Claims"), claims.READERS),
     Entry("web.enrolments", _l("Enrolments"), enrolments.READERS),
     Entry("web.participants", _l("Participants"), registry.READERS),
-    Entry("web.imports_page", _l("Imports"), (CASEWORKER, ADMIN)),
+    Entry("web.imports_page", _l("Imports"), (CASEWORKER, BPJS, ADMIN)),
     Entry("web.discrepancies", _l("Discrepancies"), discrepancy.WORKERS),
     Entry("web.scorecards", _l("Scorecards"), (SUPERVISOR,)),
     Entry("web.reports", _l("Reports"), (SUPERVISOR, CASEWORKER, ADMIN)),
