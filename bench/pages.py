@@ -6,8 +6,9 @@ Each role signs in and asks its pages many times through the app's WSGI interfac
 browser: the time is the server's, from the request to the last byte of the page). Data: 5,000 active people,
 100,000 claims over every state and hospital (bench/api.py's seeding), their SLA clocks (a five-year expiry each,
 a BPJS decision or payment clock where BPJS is due to act, an overdue Disnaker clock and a breach on every 20th
-claim), and 20,000 notifications for the caseworkers. Target: every page p95 <= 200 ms; each page's p95 is printed
-with its ratio to that limit, and GET /healthz through the same client for scale.
+claim), 20,000 notifications for the caseworkers, a discrepancy for every 50th claim (care cost differs: the
+hospital's, an open clock each) and the reports' read models rebuilt from all that. Target: every page p95 <= 200
+ms; each page's p95 is printed with its ratio to that limit, and GET /healthz through the same client for scale.
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ PAGES = {
     "demo-caseworker": ["/worklist", "/claims", "/claims?state=hospital_care", "/claims?q=7371091705900042",
                         "/claims?kecamatan=09&overdue=true", "/claims/{claim}", "/enrolments",
                         "/enrolments?state=active&kecamatan=09", "/participants?name=Pekerja+42",
-                        "/participants/{person}", "/imports", "/notifications", "/reports?month=2026-01"],
-    "demo-primaya": ["/claims", "/claims/{claim}", "/claims/new", "/notifications"],
-    "demo-bpjs": ["/queues", "/claims/{claim}", "/breaches"],
-    "demo-supervisor": ["/breaches", "/breaches?justified=false", "/audit"],
+                        "/participants/{person}", "/imports", "/notifications",
+                        "/reports?from=2026-01&to=2026-06", "/discrepancies",
+                        "/discrepancies/{discrepancy}"],
+    "demo-primaya": ["/claims", "/claims/{claim}", "/claims/new", "/notifications", "/discrepancies"],
+    "demo-bpjs": ["/queues", "/claims/{claim}", "/breaches", "/discrepancies?state=open", "/imports"],
+    "demo-supervisor": ["/breaches", "/breaches?justified=false", "/audit", "/scorecards",
+                        "/scorecards?group_by=hospital&interval=quarter", "/discrepancies?party=hospital"],
 }
 
 CLOCKS = """
@@ -73,6 +77,22 @@ SELECT md5(g::text), 'sla.breached', 'sla.breached', 'caseworker@' || p.id, 'cas
        json_build_object('policy', 'claim.documents_requested', 'case', json_build_array('claim', g),
                          'due', '2026-01-01T00:00:00+08:00'), now() - g * interval '1 minute'
 FROM generate_series(1, 20000) g, parties p WHERE p.kind = 'disnaker';
+INSERT INTO discrepancies (state, version, check_name, subject_type, subject_key, party, hospital_id,
+                           kecamatan_code, participant_id, claim_id, evidence, evidence_hash, found_at, evidence_at,
+                           resolved_by_data, last_event_hash, created_at, updated_at)
+SELECT 'open', 1, 'care_cost_mismatch', 'claim', c.id::text, 'hospital', c.hospital_id, NULL, NULL, c.id,
+       json_build_object('city', json_build_object('source', 'claim ' || c.id, 'values',
+                                                   json_build_object('medical_cost', 7500000)),
+                         'hospital', json_build_object('source', 'care record', 'values',
+                                                       json_build_object('medical_cost', 9100000))),
+       md5(c.id::text), now(), now(), false, md5(c.id::text), now(), now()
+FROM claims c WHERE mod(c.id, 50) = 0 AND c.hospital_id IS NOT NULL;
+INSERT INTO clocks (case_type, case_id, policy, run, state, party, hospital_id, kecamatan_code, started_at,
+                    running_since, used, due_at, warn_at, escalate_at, next_at, calendar_version)
+SELECT 'discrepancy', d.id, 'discrepancy.resolution', 1, 'running', 'hospital', d.hospital_id, NULL, d.found_at,
+       d.found_at, 0, d.found_at + interval '14 days', d.found_at + interval '10 days', NULL,
+       d.found_at + interval '10 days', 0
+FROM discrepancies d;
 ANALYZE;
 """
 
@@ -110,6 +130,8 @@ def make_app(url: str):
 
 def seed(app, url: str, claims: int) -> None:
     from berjasa.db import db
+    from berjasa.reports import projections
+    from berjasa.transaction import unit_of_work
 
     people = seed_people(url, 5000)
     seed_claims(url, claims, len(people))
@@ -117,6 +139,8 @@ def seed(app, url: str, claims: int) -> None:
         for statement in CLOCKS.split(";"):
             if statement.strip():
                 connection.exec_driver_sql(statement)
+    with app.app_context(), db.new_session() as session, unit_of_work(session):
+        projections.rebuild_all(session)  # the scorecards and reports read these
 
 
 def count(app, table: str) -> int:
@@ -138,12 +162,13 @@ def signed_in(app, username: str):
 
 
 def measure(app, requests: int) -> tuple[dict[str, list[float]], list[float]]:
-    ids = {"claim": 4242, "person": 42}
+    ids = {"claim": 4242, "person": 42, "discrepancy": 1}
     with app.app_context(), app.extensions["berjasa.db"]() as session:
         # a claim under review that RS Primaya treats, so that every role may open it
         ids["claim"] = session.execute(sa.text(
             "SELECT max(c.id) FROM claims c JOIN parties p ON p.id = c.hospital_id "
             "WHERE c.state = 'under_review' AND p.code = 'RS-PRIMAYA'")).scalar()
+        ids["discrepancy"] = session.execute(sa.text("SELECT min(id) FROM discrepancies")).scalar()
     results: dict[str, list[float]] = {}
     for username, pages in PAGES.items():
         client = signed_in(app, username)

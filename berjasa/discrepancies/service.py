@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,7 +53,8 @@ def history(*, session: Session, actor: Actor, discrepancy_id: int) -> list:
 
 
 def _filtered(actor: Actor, check: str | None = None, party: str | None = None, state: Any = None,
-              hospital: str | None = None, kecamatan: str | None = None, severity: str | None = None) -> sa.Select:
+              hospital: str | None = None, kecamatan: str | None = None, severity: str | None = None,
+              states: Collection[Any] = ()) -> sa.Select:
     query = scope.visible(actor).apply(sa.select(Discrepancy), Discrepancy)
     if check:
         query = query.where(Discrepancy.check == check)
@@ -61,6 +62,8 @@ def _filtered(actor: Actor, check: str | None = None, party: str | None = None, 
         query = query.where(Discrepancy.party == party)
     if state:
         query = query.where(Discrepancy.state == state)
+    if states:  # one of these (the pages' "still open": open or acknowledged)
+        query = query.where(Discrepancy.state.in_(list(states)))
     if hospital:
         query = query.where(Discrepancy.hospital_id == sa.select(Party.id).where(Party.code == hospital)
                             .scalar_subquery())

@@ -180,7 +180,7 @@ def stay_signatures(session: Session, _case_type: str, ids: list[int]) -> Curren
     """Each audit event of an enrolment begins a stay in its state, which the next event ends."""
     found: Current = {}
     rows = session.execute(STAYS.where(among(session, _events.c.case_id, ids))).all()
-    for row, after in zip(rows, [*rows[1:], None], strict=True):
+    for row, after in zip(rows, [*rows[1:], None][:len(rows)], strict=True):  # (none: no events yet)
         left = day_of(after.created_at) if after is not None and after.case_id == row.case_id else m.OPEN_END
         found[row.id] = (row.case_id, (row.to_state, _value(row.cohort), row.kecamatan_code,
                                        day_of(row.created_at), left))

@@ -39,13 +39,15 @@ SCORECARD_COLUMNS = ["group_by", "group", "name", "period", "from", "to", *COUNT
                      "used_median_pct", "used_p90_pct", "overdue_now"]
 
 
-def _months(args):
+def months_of(args):
+    """The first and last month a period report covers (default: the 12 months up to this one)."""
     last = args.get("to") or today_wita().replace(day=1)
     return args.get("from_") or add_months(last, -11), last
 
 
-def _scorecard(args, suffix=None):
-    first, last = _months(args)
+def scorecard_answer(args, suffix=None):
+    """The scorecard as JSON, or as CSV for the suffix `csv` or `Accept: text/csv` (the API's and the pages')."""
+    first, last = months_of(args)
     body = scorecard(session=db.session, actor=current_actor(), group_by=args["group_by"], first=first, last=last,
                      interval=args["interval"])
     if export.wanted(suffix, [export.JSON_MIME, export.CSV_MIME]) != export.CSV_MIME:
@@ -66,7 +68,7 @@ class Scorecard(MethodView):
     def get(self, args):
         """SLA scorecard per party, hospital, kecamatan or policy and per month (quarter, year), with a 12-month
         trend per group; CSV with `Accept: text/csv`. BPJS officers and hospital staff see their own clocks."""
-        return _scorecard(args)
+        return scorecard_answer(args)
 
 
 @blp.route("/reports/sla.csv")
@@ -77,7 +79,7 @@ class ScorecardCsv(MethodView):
     @blp.doc(**answers("one line per group and period, and per group a `total` line", None, export.CSV_MIME))
     def get(self, args):
         """The SLA scorecard as CSV (for spreadsheets)."""
-        return _scorecard(args, "csv")
+        return scorecard_answer(args, "csv")
 
 
 @blp.route("/reports/claims")
@@ -88,7 +90,7 @@ class Claims(MethodView):
     def get(self, args):
         """Claims reported in the months by state, accident type, kecamatan and hospital; decisions and payments
         made in them, benefits per line; median and p90 days. Hospital staff see their hospital's claims."""
-        first, last = _months(args)
+        first, last = months_of(args)
         return jsonify(claims_report(session=db.session, actor=current_actor(), first=first, last=last))
 
 
@@ -104,7 +106,8 @@ class Coverage(MethodView):
                                        targets=targets.in_force()))
 
 
-def _monthly(args, suffix=None):
+def monthly_answer(args, suffix=None):
+    """The monthly report as JSON, CSV or a printable page (by suffix or Accept)."""
     report = monthly.monthly_report(session=db.session, actor=current_actor(), month=args["month"],
                                     targets=targets.in_force())
     kind = export.wanted(suffix, [export.JSON_MIME, export.CSV_MIME, export.HTML_MIME])
@@ -125,7 +128,7 @@ class Monthly(MethodView):
     def get(self, args):
         """The month's report for the provincial Disnaker: claims, decisions, payments, benefits, claims per
         kecamatan, SLA compliance, enrolments and coverage. `Accept: text/csv` or `text/html` for the others."""
-        return _monthly(args)
+        return monthly_answer(args)
 
 
 @blp.route("/reports/monthly.csv")
@@ -136,7 +139,7 @@ class MonthlyCsv(MethodView):
     @blp.doc(**answers("month,section,row,column,value", None, export.CSV_MIME))
     def get(self, args):
         """The monthly report as CSV: one line per figure."""
-        return _monthly(args, "csv")
+        return monthly_answer(args, "csv")
 
 
 @blp.route("/reports/monthly.html")
@@ -147,5 +150,5 @@ class MonthlyHtml(MethodView):
     @blp.doc(**answers("a printable page (A4)", None, export.HTML_MIME))
     def get(self, args):
         """The monthly report as a printable page (print it to PDF from the browser)."""
-        return _monthly(args, "html")
+        return monthly_answer(args, "html")
 

@@ -87,17 +87,32 @@ LABELS: dict[str, Any] = {
     "cancelled": _l("cancelled"), "disnaker": "Disnaker", "bpjs": "BPJS", "hospital_party": _l("hospital"),
     # import and audit runs
     "queued": _l("queued"), "done": _l("done"), "failed": _l("failed"),
+    "dtsen": "DTSEN", "bpjs_invoices": _l("BPJS premium invoices"), "city_payments": _l("city payments"),
+    "bpjs_file": _l("BPJS membership file (CSV)"),
+    # discrepancies: states, triggers, fields, choices, evidence
+    "open": _l("open"), "acknowledged": _l("acknowledged"), "resolved": _l("resolved"), "dismissed": _l("dismissed"),
+    "acknowledge": _l("Acknowledge"), "resolve": _l("Resolve"), "dismiss": _l("Dismiss"),
+    "check": _l("Check"), "party": _l("Party"), "severity": _l("Severity"), "run": _l("Check run"),
+    "low": _l("low"), "medium": _l("medium"), "high": _l("high"),
+    "city": _l("city"), "participant": _l("participant"), "enrolment": _l("enrolment"), "claim": _l("claim"),
+    "invoice": _l("invoice"), "status": _l("Status"), "arrears_months": _l("Months in arrears"),
+    "paid_until": _l("Paid until"), "payer": _l("Payer"), "subject": _l("About"),
+    # reports
+    "from": _l("From (month)"), "to": _l("To (month)"), "group_by": _l("Group by"), "interval": _l("Period"),
+    "policy": _l("Deadline"), "quarter": _l("quarter"), "year": _l("year"),
+    "accident_to_report": _l("accident to report"), "report_to_decision": _l("report to BPJS's decision"),
+    "documents_to_payment": _l("complete documents to payment"),
 }
 
 
 def label(code: Any) -> str:
-    """The words for a code in the reader's language; the notifications' own words for SLA policies, documents
-    and rejection reasons; the code itself if it has none."""
+    """The words for a code in the reader's language; the notifications' own words for SLA policies, documents,
+    rejection reasons and cross-checks; the code itself if it has none."""
     if code is None:
         return "-"
     code = getattr(code, "value", code)
     pick = 1 if english() else 0
-    for table in (words.POLICIES, words.DOCUMENTS, words.REASONS):
+    for table in (words.POLICIES, words.DOCUMENTS, words.REASONS, words.CHECKS):
         if code in table:
             return table[code][pick]
     return str(LABELS.get(code, code))
@@ -129,6 +144,14 @@ def rupiah(amount: int | None) -> str:
     return "Rp" + f"{int(amount):,}".replace(",", "," if english() else ".")
 
 
+def percent(value: float | None) -> str:
+    """A percentage as the reader writes it: 66,7% in Indonesian, 66.7% in English; "-" for none."""
+    if value is None:
+        return "-"
+    shown = f"{value:g}%"
+    return shown if english() else shown.replace(".", ",")
+
+
 def duration(seconds: float | None) -> str:
     return "-" if seconds is None else words.duration(float(seconds), english())
 
@@ -137,6 +160,6 @@ def init_app(app: Any) -> None:
     from berjasa.web.charts import time_used
 
     app.jinja_env.filters.update(label=label, wita=wita, rupiah=rupiah, duration=duration, local_input=local_input,
-                                 time_used=time_used)
+                                 time_used=time_used, percent=percent)
     app.jinja_env.globals.update(languages=LANGUAGES, get_locale=get_locale)
     app.jinja_env.policies["ext.i18n.trimmed"] = True

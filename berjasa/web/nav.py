@@ -1,6 +1,5 @@
 """The navigation: one table of the pages each role reaches, and each role's main page. A page that another issue
-brings (the scorecards and programme reports, the discrepancy queue) is a row here with `ready=False` until then:
-it shows a page that says so."""
+brings is a row here with `ready=False` until then: it shows a page that says so."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from berjasa.claims import views as claims
 from berjasa.enrolment import views as enrolments
 from berjasa.registry import views as registry
+from workflows import discrepancy
 from workflows.roles import USER_ROLES, Role
 
 CASEWORKER, SUPERVISOR, BPJS, HOSPITAL, ADMIN = (Role.CASEWORKER, Role.SUPERVISOR, Role.BPJS_OFFICER,
@@ -32,9 +32,9 @@ NAV: tuple[Entry, ...] = (
     Entry("web.claims", _l("Claims"), claims.READERS),
     Entry("web.enrolments", _l("Enrolments"), enrolments.READERS),
     Entry("web.participants", _l("Participants"), registry.READERS),
-    Entry("web.imports_page", _l("Imports"), (CASEWORKER, ADMIN)),
-    Entry("web.discrepancies", _l("Discrepancies"), (CASEWORKER, SUPERVISOR), ready=False),  # issue 17
-    Entry("web.scorecards", _l("Scorecards"), (SUPERVISOR,), ready=False),  # issue 13
+    Entry("web.imports_page", _l("Imports"), (CASEWORKER, BPJS, ADMIN)),
+    Entry("web.discrepancies", _l("Discrepancies"), discrepancy.WORKERS),
+    Entry("web.scorecards", _l("Scorecards"), (SUPERVISOR,)),
     Entry("web.reports", _l("Reports"), (SUPERVISOR, CASEWORKER, ADMIN)),
     Entry("web.audit_check", _l("Audit check"), (SUPERVISOR,)),
     Entry("web.notifications", _l("Notifications"), USER_ROLES),

@@ -25,7 +25,7 @@ log = logging.getLogger("berjasa.web")
 csrf = CSRFProtect()
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 #: Forms whose body may be larger than BERJASA_MAX_CONTENT_LENGTH: the setting that bounds them instead.
-LARGE_BODIES = {"web.imports_page": "IMPORT_MAX_BYTES"}
+LARGE_BODIES = {"web.imports_page": "IMPORT_MAX_BYTES", "web.bpjs_import": "IMPORT_MAX_BYTES"}
 
 
 @blp.before_request

@@ -7,9 +7,11 @@ def register(_blueprint: Blueprint) -> None:
     from berjasa.web.views import (  # noqa: F401
         account,
         claims,
+        discrepancies,
         enrolments,
         imports,
         participants,
+        reports,
         supervision,
         work,
     )

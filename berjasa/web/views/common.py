@@ -21,15 +21,17 @@ PER_PAGE = 25
 REASON = forms.Field("reason", "text", False, max_length=2000)
 
 
-def trigger_form(table: Triggers, trigger: str, values: Any = None) -> forms.Form:
+def trigger_form(table: Triggers, trigger: str, values: Any = None, leave_out: tuple[str, ...] = ()) -> forms.Form:
+    """A trigger's form: its data's fields (but those left out: what only the system sends), and a reason."""
     spec = table[trigger]
-    return forms.Form(forms.fields_of(spec.schema) + ([] if _has_reason(spec.schema) else [REASON]), values or {})
+    return forms.Form(forms.fields_of(spec.schema, leave_out) + ([] if _has_reason(spec.schema) else [REASON]),
+                      values or {})
 
 
-def trigger_forms(table: Triggers, allowed: list[str], failed: tuple[str, forms.Form] | None = None
-                  ) -> list[tuple[str, forms.Form]]:
+def trigger_forms(table: Triggers, allowed: list[str], failed: tuple[str, forms.Form] | None = None,
+                  leave_out: tuple[str, ...] = ()) -> list[tuple[str, forms.Form]]:
     """One form per trigger the caller may fire now, with exactly its data's fields (the failed one as sent)."""
-    return [(trigger, failed[1] if failed and failed[0] == trigger else trigger_form(table, trigger))
+    return [(trigger, failed[1] if failed and failed[0] == trigger else trigger_form(table, trigger, None, leave_out))
             for trigger in allowed]
 
 
@@ -38,12 +40,12 @@ def _has_reason(schema: type[ma.Schema] | None) -> bool:
 
 
 def fire(table: Triggers, trigger: str, transition: Callable[..., Any], done_url: str,
-         show_again: Callable[[tuple[str, forms.Form], int], Any]) -> Any:
+         show_again: Callable[[tuple[str, forms.Form], int], Any], leave_out: tuple[str, ...] = ()) -> Any:
     """Fire a trigger from its form: on success back to the case page, else the page again with the refusal next
     to its fields. An unknown trigger or a case out of the caller's sight is an error page (404)."""
     if trigger not in table.workflow.triggers:
         raise NotFound(f"No trigger {trigger!r}")
-    form = trigger_form(table, trigger, request.form)
+    form = trigger_form(table, trigger, request.form, leave_out)
     data = forms.data_of([f for f in form.fields if f is not REASON], request.form)
     reason = request.form.get("reason", "").strip() or None
     if _has_reason(table[trigger].schema):
@@ -73,6 +75,21 @@ def filters(schema: type[ma.Schema], fields: list[forms.Field]) -> tuple[dict[st
         form.errors = flatten_messages(exc.messages)
         form.problem = _("Some filters are not valid; the list is not filtered.")
         return {"page": 1, "per_page": PER_PAGE}, form
+
+
+def query(schema: type[ma.Schema], fields: list[forms.Field], defaults: dict[str, Any] | None = None
+          ) -> tuple[dict[str, Any] | None, forms.Form]:
+    """A report's query read with the API's query schema, from this form's own parameters only (a page with
+    several forms sends each its own) over the defaults; None, and the refusals next to their fields, when it is
+    not valid."""
+    raw = {**(defaults or {}), **{spec.name: request.args[spec.name].strip() for spec in fields
+                                  if request.args.get(spec.name, "").strip()}}
+    form = forms.Form(fields, raw)
+    try:
+        return schema().load(raw), form
+    except ma.ValidationError as exc:
+        form.errors = flatten_messages(exc.messages)
+        return None, form
 
 
 def pages(page: Any) -> dict[str, Any]:

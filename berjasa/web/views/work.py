@@ -9,6 +9,8 @@ from flask import current_app, g, redirect, request, url_for
 from berjasa.claims import service as claims
 from berjasa.claims.responses import claim_responses
 from berjasa.db import db, utcnow
+from berjasa.discrepancies import service as discrepancies
+from berjasa.discrepancies.responses import discrepancy_response
 from berjasa.notifications import inbox
 from berjasa.notifications.responses import notification_response
 from berjasa.pagination import PageArgs
@@ -17,6 +19,7 @@ from berjasa.sla.clocks import CLOCK_FIELDS
 from berjasa.sla.responses import clock_responses
 from berjasa.web.pages import blp, page, render
 from berjasa.web.views import common
+from workflows.discrepancy import OPEN_STATES
 from workflows.roles import USER_ROLES, Role
 from workflows.sla import Clock
 
@@ -29,7 +32,8 @@ SHOWN = 20
 @blp.get("/worklist")
 @page(Role.CASEWORKER)
 def worklist():
-    """My overdue and due-soon clocks (those Disnaker answers for), and my unread notifications."""
+    """My overdue and due-soon clocks (those Disnaker answers for), my unread notifications, and the discrepancies
+    Disnaker must set right that are still open."""
     party = PARTY_OF[g.actor.role]
     soon = utcnow() + timedelta(days=current_app.config["DIGEST_DUE_SOON_DAYS"])
     overdue = sla.list_clocks(session=db.session, actor=g.actor, page=1, per_page=SHOWN, party=party, overdue=True)
@@ -37,8 +41,12 @@ def worklist():
                                state="running", due_before=soon, soonest_first=True)
     unread, count, _read, language = inbox.listing(session=db.session, actor=g.actor, page=1, per_page=SHOWN,
                                                    unread=True)
+    found, clocks = discrepancies.list_discrepancies(session=db.session, actor=g.actor, page=1, per_page=SHOWN,
+                                                     party=party, states=OPEN_STATES)
     return render("work/worklist.html", overdue=_clocks(overdue), due_soon=_clocks(due_soon),
-                  notifications=[notification_response(n, language, False) for n in unread.items], unread=count)
+                  notifications=[notification_response(n, language, False) for n in unread.items], unread=count,
+                  discrepancies={"items": [discrepancy_response(db.session, d, g.actor, clocks.get(d.id, []))
+                                           for d in found.items], "total": found.total}, party=party)
 
 
 def _clocks(found):
