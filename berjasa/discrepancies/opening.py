@@ -11,12 +11,11 @@ from sqlalchemy.orm import Session
 
 from berjasa.auth.service import Actor
 from berjasa.checks.findings import Finding
-from berjasa.db import bulk_insert
+from berjasa.db import allocate_ids, bulk_insert
 from berjasa.discrepancies.models import Discrepancy
 from berjasa.events import audit
 from berjasa.events.models import CaseEvent
 from berjasa.events.outbox import emit, plain_json
-from berjasa.imports.bulk import allocate_ids
 from berjasa.sla import clocks
 from workflows.checks import Check
 from workflows.discrepancy import DiscrepancyState
