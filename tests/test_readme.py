@@ -33,7 +33,9 @@ def run_block(block: str, port: int, tokens: dict[str, str], workdir: Path) -> s
         "curl() { command curl -sS -w '\\n@@%{http_code}\\n' \"$@\"; }",
         *lines,
     ]).replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    # the CLI in a block reaches the server's database: the same instance folder (as start_serve sets it)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "BERJASA_INSTANCE_PATH": str(workdir / "instance")}
     done = subprocess.run(["bash", "-c", script], cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
