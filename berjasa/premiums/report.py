@@ -9,10 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from berjasa.premiums.models import PremiumInvoice, PremiumPayment
-
-_PAID = (sa.select(sa.func.coalesce(sa.func.sum(PremiumPayment.amount), 0))
-         .where(PremiumPayment.invoice_reference == PremiumInvoice.reference).scalar_subquery())
+from berjasa.premiums.models import PremiumInvoice
+from berjasa.premiums.service import PAID
 
 
 @dataclass
@@ -38,7 +36,7 @@ def billed(session: Session, month: str) -> dict[tuple[str, str], Billed]:
     (whenever they were paid)."""
     lines: dict[tuple[str, str], Billed] = {}
     query = (sa.select(PremiumInvoice.cohort, PremiumInvoice.programme, PremiumInvoice.participants,
-                       PremiumInvoice.amount, _PAID.label("paid"))
+                       PremiumInvoice.amount, PAID.label("paid"))
              .where(PremiumInvoice.month == month).order_by(PremiumInvoice.id))
     for cohort, programme, participants, amount, paid in session.execute(query):
         paid = int(paid)
