@@ -85,6 +85,8 @@ def reports():
     except BerjasaError as exc:
         return render("supervision/reports.html", exc.status, form=forms.refused(form, exc), report=None,
                       chart=None, upcoming=_upcoming())
+    # the liability only: a line BPJS invoiced but the city owes for no one is the API's and the monthly report's
+    report = {**report, "lines": [line for line in report["lines"] if line["participants"]]}
     chart = charts.bar_chart(_("Premium liability by cohort and programme"), [
         (f"{label(line['cohort'])} · {label(line['programme'])}", line["total"], rupiah(line["total"]))
         for line in report["lines"]])
