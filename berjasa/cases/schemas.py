@@ -38,11 +38,16 @@ class TimelineEntrySchema(ma.Schema):
     at = ma.fields.AwareDateTime(metadata={"description": "WITA"})
     kind = ma.fields.String(metadata={"description": "transition, clock_started, clock_warned, clock_breached, "
                                                      "clock_escalated, clock_met, clock_cancelled, breach_justified, "
-                                                     "notification_sent"})
+                                                     "notification_sent, discrepancy_opened, "
+                                                     "discrepancy_acknowledged, discrepancy_resolved, "
+                                                     "discrepancy_dismissed, discrepancy_reopened"})
     detail = ma.fields.Dict(metadata={"description": (
         "per kind: a transition's seq, trigger, states, actor, role, party, reason and data; a clock's id, policy, "
         "run, party, hospital, due time (and lateness when met); a justification's code, note and who; a "
-        "notification's rule, recipient and message")})
+        "notification's rule, recipient and message; a discrepancy's id, check, party (the hospital's code when a "
+        "hospital must act), hospital, subject (type, key, link), states, actor, role and reason (a claim's: those "
+        "about the claim; an enrolment's: those about it, its participant or the participant's NIK; hospital staff "
+        "see those attributed to their hospital)")})
 
 
 class TimelineSchema(ma.Schema):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from berjasa.db import read_only
 from berjasa.enrolment.models import CoveragePeriod
 from berjasa.errors import NotFound, ValidationFailed
+from berjasa.premiums.report import join_invoices
 from berjasa.registry.models import Participant
 from berjasa.registry.nik import NikError, parse_nik
 
@@ -97,9 +98,9 @@ class PremiumRates:
 
 
 #: What joins the month's liability with the other parties' figures, in order: each takes (session, month, report)
-#: and returns the report with what it adds (the cross-check issue adds BPJS's invoices and the city's payments per
-#: cohort and programme, and their differences). Empty until then.
-PREMIUM_JOINS: list[Callable[[Session, str, dict[str, Any]], dict[str, Any]]] = []
+#: and returns the report with what it adds (BPJS's invoices and the city's payments per cohort and programme, and
+#: their difference from the liability: berjasa/premiums/report.py).
+PREMIUM_JOINS: list[Callable[[Session, str, dict[str, Any]], dict[str, Any]]] = [join_invoices]
 
 
 def premiums(*, session: Session, month: str, rates: PremiumRates) -> dict[str, Any]:

@@ -112,16 +112,32 @@ class PremiumArgs(ma.Schema):
         r"^(19[7-9][0-9]|20[0-9][0-9])-(0[1-9]|1[0-2])$", error="YYYY-MM, from 1970-01 to 2099-12"))
 
 
-class PremiumLineSchema(ma.Schema):
+class BilledSchema(ma.Schema):
+    """BPJS's invoices for the month (by the month they bill) and the city's payments against them, beside the
+    city's own liability (participants, total)."""
+
+    invoices = ma.fields.Integer(metadata={"description": "BPJS's invoices for the month"})
+    invoiced_participants = ma.fields.Integer(metadata={"description": "participants the invoices bill for"})
+    invoiced = ma.fields.Integer(metadata={"description": "rupiah invoiced"})
+    paid = ma.fields.Integer(metadata={"description": "rupiah the city paid against these invoices (whenever)"})
+    outstanding = ma.fields.Integer(metadata={"description": "rupiah left to pay: per invoice, its amount less "
+                                                             "what was paid against it (never below 0)"})
+    difference = ma.fields.Integer(metadata={"description": "rupiah invoiced less the liability (total): above 0, "
+                                                            "BPJS bills more than the city owes by its own count"})
+
+
+class PremiumLineSchema(BilledSchema):
     cohort = ma.fields.String()
     programme = ma.fields.String()
-    participants = ma.fields.Integer()
-    total = ma.fields.Integer(metadata={"description": "rupiah"})
+    participants = ma.fields.Integer(metadata={"description": "the city's count: covered on any day of the month"})
+    total = ma.fields.Integer(metadata={"description": "rupiah the city owes by its own count (the liability)"})
 
 
-class PremiumReportSchema(ma.Schema):
+class PremiumReportSchema(BilledSchema):
     month = ma.fields.String()
-    lines = ma.fields.List(ma.fields.Nested(PremiumLineSchema))
+    lines = ma.fields.List(ma.fields.Nested(PremiumLineSchema), metadata={
+        "description": "per cohort and programme owed or invoiced (one invoiced but owed for no one has 0 "
+                       "participants and total)"})
     participants = ma.fields.Integer()
     total = ma.fields.Integer(metadata={"description": "rupiah"})
     rates = ma.fields.Dict()

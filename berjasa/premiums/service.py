@@ -75,8 +75,9 @@ def record_payment(*, session: Session, data: Mapping[str, Any], recorded_by: st
         return session.scalar(sa.select(PremiumPayment).where(PremiumPayment.reference == data["reference"]))
 
 
-_PAID = (sa.select(sa.func.coalesce(sa.func.sum(PremiumPayment.amount), 0))
-         .where(PremiumPayment.invoice_reference == PremiumInvoice.reference).scalar_subquery())
+#: What the city paid against an invoice: a scalar subquery for a SELECT of invoices.
+PAID = (sa.select(sa.func.coalesce(sa.func.sum(PremiumPayment.amount), 0))
+        .where(PremiumPayment.invoice_reference == PremiumInvoice.reference).scalar_subquery())
 
 
 def _shown(invoice: PremiumInvoice, paid: int) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def _shown(invoice: PremiumInvoice, paid: int) -> dict[str, Any]:
 def get_invoice(*, session: Session, reference: str | None = None, invoice_id: int | None = None) -> dict[str, Any]:
     from berjasa.errors import NotFound
 
-    query = sa.select(PremiumInvoice, _PAID)
+    query = sa.select(PremiumInvoice, PAID)
     query = query.where(PremiumInvoice.id == invoice_id) if invoice_id else query.where(
         PremiumInvoice.reference == reference)
     with read_only(session):
@@ -98,7 +99,7 @@ def get_invoice(*, session: Session, reference: str | None = None, invoice_id: i
 
 
 def list_invoices(*, session: Session, month: str | None = None) -> list[dict[str, Any]]:
-    query = sa.select(PremiumInvoice, _PAID).order_by(PremiumInvoice.month, PremiumInvoice.cohort,
+    query = sa.select(PremiumInvoice, PAID).order_by(PremiumInvoice.month, PremiumInvoice.cohort,
                                                       PremiumInvoice.programme)
     if month:
         query = query.where(PremiumInvoice.month == month)

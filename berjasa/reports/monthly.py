@@ -1,10 +1,10 @@
 """The monthly report to the provincial Disnaker (BPJS reports its decisions by the 15th of the next month; the city
 needs the same picture): claims, BPJS's decisions and payments, benefits per line, claims per kecamatan, SLA
-compliance per policy, enrolments and coverage, for one month, as tables. JSON, CSV (one line per figure: section,
-row, column, value) and a printable HTML page.
+compliance per policy, enrolments and coverage, the premiums BPJS invoiced for the month and what the city paid of
+them, and the cross-checks' discrepancies, for one month, as tables. JSON, CSV (one line per figure: section, row,
+column, value) and a printable HTML page.
 
-The sections are a list of functions (SECTIONS): a new part of the report (the premiums invoiced by BPJS and paid
-by the city, once the cross-check issue brings invoices and payments) is one more function."""
+The sections are a list of functions (SECTIONS): a new part of the report is one more function."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from berjasa.auth.service import Actor
 from berjasa.db import read_only, utcnow
+from berjasa.discrepancies import report as discrepancy_report
+from berjasa.premiums.report import billed, total
 from berjasa.reports.claims import claims_report
 from berjasa.reports.coverage import coverage_report
 from berjasa.reports.models import EnrolmentStays
-from berjasa.reports.periods import month_end
+from berjasa.reports.periods import add_months, month_end, start_of
 from berjasa.reports.sla import scorecard
 from berjasa.reports.targets import CoverageTargets
 from berjasa.time import wita_iso
@@ -123,9 +125,35 @@ def coverage_section(month: Month) -> Section:
     return Section("coverage", "Enrolments and coverage (Universal Coverage Jamsostek)", ["", "value"], rows)
 
 
+def premiums_section(month: Month) -> Section:
+    lines = billed(month.session, f"{month.first:%Y-%m}")
+    rows = [[f"{cohort} / {programme}", b.invoices, b.participants, b.amount, b.paid, b.outstanding]
+            for (cohort, programme), b in sorted(lines.items())]
+    whole = total(lines)
+    rows.append(["total", whole.invoices, whole.participants, whole.amount, whole.paid, whole.outstanding])
+    return Section("premiums", "Premiums invoiced by BPJS and paid by the city",
+                   ["cohort / programme", "invoices", "participants", "invoiced", "paid", "outstanding"], rows,
+                   "The month's invoices (by the month they bill) and the payments against them, whenever made; "
+                   "outstanding: per invoice, its amount less what was paid of it. The city's own count beside "
+                   "them: /api/v1/reports/premiums.")
+
+
+def discrepancies_section(month: Month) -> Section:
+    found = discrepancy_report.figures(month.session, month.actor, start_of(month.first),
+                                       start_of(add_months(month.first, 1)))
+    rows = [[f"{check} ({party})", *(counts[name] for name in discrepancy_report.FIGURES)]
+            for (check, party), counts in found.items()]
+    rows.append(["total", *(sum(counts[name] for counts in found.values())
+                            for name in discrepancy_report.FIGURES)])
+    return Section("discrepancies", "Cross-check discrepancies per check and party",
+                   ["check (party)", "opened", "reopened", "resolved", "dismissed", "open at month end"], rows,
+                   "Party: who must act (a hospital by its code). Resolved: by a person or by data (a later check "
+                   "run no longer finds it). Open at month end: open or acknowledged.")
+
+
 #: The report's sections in order; each is made from the month's figures.
 SECTIONS: list[Callable[[Month], Section]] = [claims_section, benefits_section, kecamatan_section, sla_section,
-                                              coverage_section]
+                                              coverage_section, premiums_section, discrepancies_section]
 
 
 def monthly_report(*, session: Session, actor: Actor, month: date, targets: CoverageTargets,

@@ -41,7 +41,8 @@ def test_the_monthly_report_as_json_and_as_a_printable_page(api, any_app, travel
     history(api, any_app, travel)
     body = api.call("get", "/reports/monthly?month=2026-06", user="demo-caseworker").get_json()
     assert (body["month"], body["from"], body["to"]) == ("2026-06", "2026-06-01", "2026-06-30")
-    assert [s["key"] for s in body["sections"]] == ["claims", "benefits", "kecamatan", "sla", "coverage"]
+    assert [s["key"] for s in body["sections"]] == ["claims", "benefits", "kecamatan", "sla", "coverage", "premiums",
+                                                    "discrepancies"]
     claims = {row[0]: row[1:] for row in body["sections"][0]["rows"]}
     assert claims["reported"] == [1, None, 0.25, 0.25] and claims["BPJS decisions: rejected"][0] == 1
     page = api.call("get", "/reports/monthly.html?month=2026-05", user="demo-admin")
@@ -49,7 +50,7 @@ def test_the_monthly_report_as_json_and_as_a_printable_page(api, any_app, travel
     html = page.get_data(as_text=True)
     assert "<h1>Makassar Berjasa: laporan bulanan 2026-05</h1>" in html
     assert "<h2>Benefits paid per line</h2>" in html and '<td class="n">6.450.000</td>' in html
-    assert html.count("<table>") == 5 and "@page { size: A4" in html
+    assert html.count("<table>") == 7 and "@page { size: A4" in html
     negotiated = accepting(api, "/reports/monthly?month=2026-05", "demo-admin", "text/html")
     assert negotiated.get_data(as_text=True) == html.replace(
         html.split("dibuat ")[1].split(" ")[0], negotiated.get_data(as_text=True).split("dibuat ")[1].split(" ")[0])

@@ -61,3 +61,21 @@ def background(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subp
 
 def worker(env: dict[str, str], log: Path, processes: int = 1):
     return background([*BERJASA, "worker", "--processes", str(processes)], env, log)
+
+
+def nightly_checks_already_requested(database_url: str) -> None:
+    """Mark the nightly full run of the checks as requested for today and tomorrow (WITA), so that a scheduler
+    started by a test emits no `checks.requested` of its own (its first tick would, at any hour after 02:00) and
+    the test's counts of events and handled messages are its own."""
+    from datetime import datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from berjasa.time import WITA
+
+    today = datetime.now(WITA).date()
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO check_nights (day, at) VALUES (:day, now())"),
+                           [{"day": today}, {"day": today + timedelta(days=1)}])
+    engine.dispose()

@@ -15,7 +15,15 @@ from berjasa.events.outbox import emit
 from berjasa.transaction import unit_of_work
 from tests.conftest import make_app
 from tests.services import RedisServer, redis_server_binary, unavailable
-from tests.workers.processes import BERJASA, ROOT, background, production_env, run, worker
+from tests.workers.processes import (
+    BERJASA,
+    ROOT,
+    background,
+    nightly_checks_already_requested,
+    production_env,
+    run,
+    worker,
+)
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -34,6 +42,7 @@ def redis_server(tmp_path):
 def stack(tmp_path, pg_url, redis_server):
     env = production_env(pg_url, redis_server.url, tmp_path / "instance")
     assert run(env, "db", "upgrade").returncode == 0
+    nightly_checks_already_requested(pg_url)
     app = make_app(tmp_path, pg_url)  # the test's own view of the database (no broker)
     yield env, app
     with app.app_context():

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.claims.helpers import recent, report_body
 from tests.services import free_port, wait_for_port
-from tests.workers.processes import BERJASA, background, production_env, run
+from tests.workers.processes import BERJASA, background, nightly_checks_already_requested, production_env, run
 
 TOKEN = "metrics-token-" + "p" * 20
 
@@ -58,6 +58,7 @@ def stack(tmp_path, pg_url, redis_url):
         done = run(env, *step)
         assert done.returncode == 0, done.stderr
     tokens = {line.split()[1]: line.split()[2] for line in done.stdout.splitlines()}
+    nightly_checks_already_requested(pg_url)
     port = free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"]
     with background(gunicorn, env, tmp_path / "gunicorn.log"), \

@@ -85,6 +85,8 @@ def reports():
         with read_only(db.session):
             premiums = coverage.premiums(session=db.session, month=premium_args["month"],
                                          rates=coverage.PremiumRates.from_config(current_app.config))
+        # the liability only: a line BPJS invoiced but the city owes for no one is the API's and the monthly report's
+        premiums = {**premiums, "lines": [line for line in premiums["lines"] if line["participants"]]}
     if claim_args is not None:
         first, last = api.months_of(claim_args)
         claims = claims_report(session=db.session, actor=g.actor, first=first, last=last)
