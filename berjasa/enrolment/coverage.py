@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -108,28 +109,40 @@ def premiums(*, session: Session, month: str, rates: PremiumRates) -> dict[str, 
     counted and summed per cohort and programme (and whatever PREMIUM_JOINS add)."""
     year, number = (int(part) for part in month.split("-"))
     first, last = date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
-    rows = session.execute(
-        sa.select(Participant.id, Participant.cohort, Participant.declared_income, CoveragePeriod.programmes)
-        .join(CoveragePeriod, CoveragePeriod.participant_id == Participant.id)
-        .where(CoveragePeriod.start_date <= last,
-               sa.or_(CoveragePeriod.end_date.is_(None), CoveragePeriod.end_date >= first))
-        .order_by(Participant.id, CoveragePeriod.start_date.desc())
-    )
+    # One period per participant (two in one month, a lapse then a re-activation: paid once, as the newest), then
+    # counted and summed in the database per cohort and set of programmes: a handful of rows come back, not one
+    # per participant. Each participant's premium is rounded on its own, as `PremiumRates.amount` does.
+    newest = sa.func.row_number().over(partition_by=CoveragePeriod.participant_id,
+                                       order_by=(CoveragePeriod.start_date.desc(), CoveragePeriod.id.desc()))
+    covered = (sa.select(Participant.cohort, CoveragePeriod.programmes.label("programmes"),
+                         sa.func.coalesce(Participant.declared_income, rates.default_income)
+                         .cast(sa.BigInteger).label("income"), newest.label("n"))
+               .join(CoveragePeriod, CoveragePeriod.participant_id == Participant.id)
+               .where(CoveragePeriod.start_date <= last,
+                      sa.or_(CoveragePeriod.end_date.is_(None), CoveragePeriod.end_date >= first))
+               .subquery())
+
+    def rounded(rate_bp: int) -> sa.ColumnElement[int]:
+        return sa.cast(sa.func.sum((covered.c.income * rate_bp + 5_000) // 10_000), sa.BigInteger)
+
+    programmes_text = sa.cast(covered.c.programmes, sa.Text)
+    groups = session.execute(
+        sa.select(covered.c.cohort, programmes_text, sa.func.count(), rounded(rates.jkk_rate_bp),
+                  rounded(rates.jht_rate_bp))
+        .where(covered.c.n == 1).group_by(covered.c.cohort, programmes_text))
     lines: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    seen: set[int] = set()
-    for participant_id, cohort, income, programmes in rows:
-        if participant_id in seen:  # two periods in one month (lapse, then re-activation): pay once
-            continue
-        seen.add(participant_id)
-        for programme in programmes:
+    participants = 0
+    for cohort, programmes, count, jkk, jht in groups:
+        participants += count
+        for programme in json.loads(programmes):
             line = lines[(cohort.value, programme)]
-            line[0] += 1
-            line[1] += rates.amount(programme, income)
+            line[0] += count
+            line[1] += {"jkk": jkk, "jht": jht}.get(programme, rates.jkm_monthly * count)
     report = {
         "month": month,
         "lines": [{"cohort": c, "programme": p, "participants": n, "total": t}
                   for (c, p), (n, t) in sorted(lines.items())],
-        "participants": len(seen),
+        "participants": participants,
         "total": sum(t for _, t in lines.values()),
         "rates": {"jkk_rate_bp": rates.jkk_rate_bp, "jkm_monthly": rates.jkm_monthly,
                   "jht_rate_bp": rates.jht_rate_bp, "default_declared_income": rates.default_income},
