@@ -206,9 +206,9 @@ def import_dtsen(path: str, username: str, errors_path: str | None) -> None:
 def import_bpjs(path: str, username: str, errors_path: str | None, no_checks: bool) -> None:
     """Import a BPJS membership file now, with a progress bar; then run the cross-checks on it in full and print
     what they found, opened and resolved."""
-    batch = _import_file("bpjs", path, username, errors_path, "/api/v1/imports/batches/{}/errors.csv")
+    batch, again = _import_file("bpjs", path, username, errors_path, "/api/v1/imports/batches/{}/errors.csv")
     if not no_checks:
-        _run_checks_after(batch)
+        _run_checks_after(batch, again=again)
 
 
 @import_group.command("invoices")
@@ -239,17 +239,14 @@ def _import_file(kind: str, path: str, username: str, errors_path: str | None, e
         # The file is kept in the database like an upload; after a crash the same command resumes its batch.
         batch = engine.start(session=session, kind=kind, requested_by=username, filename=Path(path).name, file=file,
                              background=False, resume=True)
-        if batch.done:
-            click.echo(f"import {batch.id}: resuming after {batch.done} rows", err=True)
-        with click.progressbar(length=batch.total, label=f"import {batch.id}", file=click.get_text_stream("stderr")
-                               ) as bar:
-            last = [0]
-
-            def advance(current) -> None:
-                bar.update(current.done - last[0])
-                last[0] = current.done
-
-            batch = engine.run(session=session, batch_id=batch.id, actor=actor, progress=advance)
+        again = batch.status == "done"  # the same file as the newest imported in full: its rows are used again
+        if again:
+            click.echo(f"import {batch.id}: the same file (SHA-256 {batch.sha256[:12]}...) was imported in full on "
+                       f"{batch.finished_at:%Y-%m-%d %H:%M} UTC; its rows are used as they are", err=True)
+        else:
+            if batch.done:
+                click.echo(f"import {batch.id}: resuming after {batch.done} rows", err=True)
+            batch = _run_with_progress(session, batch, actor)
     click.echo(f"import {batch.id}: {batch.total} rows, {batch.created} created, {batch.updated} updated, "
                f"{batch.unchanged} unchanged, {batch.rejected} rejected")
     if errors_path:
@@ -258,14 +255,28 @@ def _import_file(kind: str, path: str, username: str, errors_path: str | None, e
         click.echo(f"row errors: {errors_path} ({batch.rejected} rows)")
     elif batch.rejected:
         click.echo(f"row errors: GET {errors_url.format(batch.id)} (or --errors FILE)")
-    return batch
+    return batch, again
 
 
-def _run_checks_after(batch) -> None:
+def _run_with_progress(session, batch, actor):
+    from berjasa.imports import engine
+
+    with click.progressbar(length=batch.total, label=f"import {batch.id}", file=click.get_text_stream("stderr")
+                           ) as bar:
+        last = [0]
+
+        def advance(current) -> None:
+            bar.update(current.done - last[0])
+            last[0] = current.done
+
+        return engine.run(session=session, batch_id=batch.id, actor=actor, progress=advance)
+
+
+def _run_checks_after(batch, *, again: bool) -> None:
     from berjasa.checks.service import after_import_finished
 
     with db.new_session() as session:
-        runs = after_import_finished(session, batch.id, batch.kind, current_app.config)
+        runs = after_import_finished(session, batch.id, batch.kind, current_app.config, again=again)
     for run in runs:
         click.echo(f"check {run.check}: {run.found} found, {run.opened} opened, {run.reopened} reopened, "
                    f"{run.auto_resolved} resolved by data ({run.seconds:.2f} s)")

@@ -35,6 +35,7 @@ class BpjsKind:
     name = "bpjs"
     layout = file.LAYOUT
     key_column = "nik"
+    same_file_reuses_rows = True  # the newest file is BPJS's view; the same file again is that view again
 
     def parser(self, header: Header, today: date) -> LineParser:
         return file.line_parser(header, today)

@@ -36,28 +36,32 @@ def handle_events(session: Session, events: Sequence[Event], config: Mapping[str
     """The checks' consumer: full runs after imports and on request, scoped runs on what events are about."""
     runs: list[CheckRun] = []
     for event in events:
-        if event.event_type == "import.finished":
-            runs += after_import_finished(session, event.payload["batch_id"], event.payload["kind"], config)
+        if event.event_type in ("import.finished", "import.repeated"):
+            runs += after_import_finished(session, event.payload["batch_id"], event.payload["kind"], config,
+                                          again=event.event_type == "import.repeated")
         elif event.event_type == "checks.requested":
             names = event.payload.get("checks") or [check.name for check in CHECKS]
             runs += run_checks(session, [c for c in CHECKS if c.name in names], trigger=event.payload["trigger"],
                                config=dict(config))
-    scoped = [e for e in events if e.event_type not in ("import.finished", "checks.requested")]
+    scoped = [e for e in events if e.event_type not in ("import.finished", "import.repeated", "checks.requested")]
     _schedule_admission_timers(session, [e for e in scoped if e.event_type == "claim.admit"], config)
     for checks, scope in _scoped_runs(session, scoped):
         runs += run_checks(session, checks, trigger="event", config=dict(config), scope=scope)
     return runs
 
 
-def after_import_finished(session: Session, batch_id: int, kind: str, config: Mapping[str, Any]) -> list[CheckRun]:
-    """The full run after an import (once: a run recorded for the batch already, e.g. by the CLI, is enough)."""
-    with read_only(session):
-        done = session.scalar(sa.select(sa.func.count()).select_from(CheckRun)
-                              .where(CheckRun.import_batch_id == batch_id))
-    if done:
-        return []
-    if kind == "bpjs":
-        prune_older_files(session, batch_id)
+def after_import_finished(session: Session, batch_id: int, kind: str, config: Mapping[str, Any], *,
+                          again: bool = False) -> list[CheckRun]:
+    """The full run after an import: once per batch (a run recorded for it already, e.g. by the CLI, is enough),
+    or `again` when the same file was uploaded once more and its batch is used as it is (`import.repeated`)."""
+    if not again:
+        with read_only(session):
+            done = session.scalar(sa.select(sa.func.count()).select_from(CheckRun)
+                                  .where(CheckRun.import_batch_id == batch_id))
+        if done:
+            return []
+        if kind == "bpjs":
+            prune_older_files(session, batch_id)
     return run_checks(session, after_import(kind), trigger="import", config=dict(config), import_batch_id=batch_id)
 
 

@@ -45,6 +45,7 @@ class DtsenKind:
     name = "dtsen"
     layout = dtsen.LAYOUT
     key_column = "nik"
+    same_file_reuses_rows = False
 
     def parser(self, header: Header, today: date) -> LineParser:
         return dtsen.line_parser(header, today)

@@ -23,8 +23,9 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "notifications": (*NOTIFIED, "timer.due"),
     # webhook POSTs and e-mails to send now
     "deliveries": ("delivery.due",),
-    # the cross-checks: what their declarations name (workflows/checks.py), imports done, runs asked for
-    "checks": (*CHECKED, "import.finished", "checks.requested"),
+    # the cross-checks: what their declarations name (workflows/checks.py), imports done (or the same file again),
+    # runs asked for
+    "checks": (*CHECKED, "import.finished", "import.repeated", "checks.requested"),
     # the reports' read models (berjasa/reports/projections.py): whatever changes a case, its clocks or its person
     "reports": ("claim.*", "enrolment.*", "sla.*", "participant.corrected"),
 }

@@ -52,13 +52,23 @@ def start(*, session: Session, kind: str, requested_by: str, filename: str, file
           background: bool = True, resume: bool = False) -> ImportBatch:
     """Check the file (422 at once if it is not text or has a wrong header) and keep it as a queued batch;
     with `background`, a worker picks it up after the commit. With `resume`, an unfinished batch of the
-    same kind and file (the same SHA-256) is returned instead, to be run on."""
+    same kind and file (the same SHA-256) is returned instead, to be run on.
+
+    For a kind whose `same_file_reuses_rows`, the same file as the newest batch of that kind imported in full
+    is that batch again: it is returned as it is (status `done`; nothing is stored or read), and with
+    `background` an `import.repeated` event says it was uploaded again (what follows an import runs again)."""
     try:
         facts = storage.inspect(file, kind_named(kind).layout)
     except FileRefused as exc:
         raise ValidationFailed(exc.reason, errors=exc.errors) from None
     if resume and (unfinished := _unfinished(session, kind, facts.sha256)) is not None:
         return unfinished
+    if kind_named(kind).same_file_reuses_rows and (same := _newest_if_same(session, kind, facts.sha256)):
+        if background:
+            with unit_of_work(session):
+                emit(session, "import.repeated", payload={"batch_id": same.id, "kind": kind,
+                                                          "requested_by": requested_by, "filename": filename[:200]})
+        return same
     file.seek(0)
     with unit_of_work(session):
         batch = ImportBatch(kind=kind, filename=filename[:200], sha256=facts.sha256, status="queued",
@@ -76,6 +86,14 @@ def _unfinished(session: Session, kind: str, sha256: str) -> ImportBatch | None:
         return session.scalar(sa.select(ImportBatch).where(
             ImportBatch.kind == kind, ImportBatch.sha256 == sha256, ImportBatch.status != "done")
             .order_by(ImportBatch.id.desc()).limit(1))
+
+
+def _newest_if_same(session: Session, kind: str, sha256: str) -> ImportBatch | None:
+    """The newest batch of the kind imported in full, if its file had this SHA-256."""
+    with read_only(session):
+        newest = session.scalar(sa.select(ImportBatch).where(ImportBatch.kind == kind, ImportBatch.status == "done")
+                                .order_by(ImportBatch.id.desc()).limit(1))
+    return newest if newest is not None and newest.sha256 == sha256 else None
 
 
 def get_batch(*, session: Session, batch_id: int) -> ImportBatch:

@@ -7,6 +7,9 @@ duplicates within a file, and the per-row error report. A kind supplies:
 - `name`: stored on the batch (`import_batches.kind`) and named in `KINDS` below;
 - `layout`: the CSV columns, and which are required (the header is checked against it);
 - `key_column`: the column whose value may appear once per file (e.g. "nik"), or None;
+- `same_file_reuses_rows`: whether a file identical (by SHA-256) to the newest batch of the kind imported in full
+  is that batch again: its rows are used as they are instead of being read and written anew (true for a snapshot
+  such as BPJS's membership file, whose rows are kept per batch; false where writing rows changes other tables);
 - `parser(header, today)`: returns a function `(line number, fields) -> Parsed`, pure (no database);
   fields are in header order (`header.positions`), an absent optional column reads `fields[-1]` ("");
 - `write(session, batch_id, rows, actor) -> Counts`: writes one chunk of valid rows inside the engine's
@@ -53,6 +56,7 @@ class Kind(Protocol):
     name: str
     layout: Layout
     key_column: str | None
+    same_file_reuses_rows: bool
 
     def parser(self, header: Header, today: date) -> LineParser: ...
 

@@ -38,10 +38,14 @@ class Imports(MethodView):
 class Upload(MethodView):
     @roles_required(*READERS)
     @blp.response(202, ImportBatchSchema)
+    @blp.alt_response(200, schema=ImportBatchSchema, description="A BPJS membership file identical (by SHA-256) to "
+                      "the newest imported in full: that import, done; its rows are used again and the cross-checks "
+                      "run again in full")
     @blp.doc(requestBody=UPLOAD_BODY)
     def post(self, kind):
         """Upload a file of a kind (bpjs, bpjs_invoices, city_payments); checked at once (text, header) and
-        imported in the background; the cross-checks run in full when it is done."""
+        imported in the background; the cross-checks run in full when it is done. The same BPJS file as the
+        newest imported in full is not imported again: 200 with that import, and the checks run again."""
         if kind not in UPLOADERS:
             raise NotFound(f"No kind of import {kind!r} here (one of {', '.join(UPLOADERS)})")
         actor = current_actor()
@@ -52,7 +56,7 @@ class Upload(MethodView):
         with file:
             batch = engine.start(session=db.session, kind=kind, requested_by=actor.username, filename=filename,
                                  file=file)
-        return batch, 202, {"Location": f"/api/v1/imports/batches/{batch.id}"}
+        return batch, 200 if batch.status == "done" else 202, {"Location": f"/api/v1/imports/batches/{batch.id}"}
 
 
 @blp.route("/imports/batches/<id:batch_id>")

@@ -25,6 +25,7 @@ class CsvOfSchema:
     """A kind whose lines are the fields of an API schema; `save` writes a chunk of loaded rows."""
 
     key_column = "reference"
+    same_file_reuses_rows = False
 
     def __init__(self, name: str, schema: ma.Schema, required: Sequence[str],
                  save: Callable[[Session, list[Mapping[str, Any]], str], int]) -> None:

@@ -26,14 +26,16 @@ def bpjs_file(*lines: str) -> bytes:
 
 
 def import_file(app, content: bytes, kind: str = "bpjs", name: str = "bpjs.csv"):
-    """Import a file now, as `berjasa import` does, and run the checks after it (as the CLI and the consumer do)."""
+    """Import a file now, as `berjasa import` does, and run the checks after it (as the CLI and the consumer do);
+    the same BPJS file as the newest imported is that batch again, and the checks run again."""
     from berjasa.checks.service import after_import_finished
 
     with app.app_context(), db.new_session() as session:
         batch = engine.start(session=session, kind=kind, requested_by="bpjs-import", filename=name,
                              file=io.BytesIO(content), background=False)
+        again = batch.status == "done"
         batch = engine.run(session=session, batch_id=batch.id, actor=IMPORTER)
-        runs = after_import_finished(session, batch.id, kind, app.config)
+        runs = after_import_finished(session, batch.id, kind, app.config, again=again)
     return batch, {run.check: run for run in runs}
 
 

@@ -20,9 +20,10 @@ def test_a_rerun_opens_nothing_new_and_a_corrected_file_resolves_by_data(api):
     app = api.client.application
     enrolments = world(api)
     first = bpjs_file(CLEAN.format(n=1), NON_ACTIVE.format(n=2), OTHER_KPJ.format(n=3))
-    _, runs = import_file(app, first)
+    batch, runs = import_file(app, first)
     assert (runs["enrolment_active_not_at_bpjs"].opened, runs["kpj_mismatch"].opened) == (1, 1)
-    _, again = import_file(app, first)  # the same file again: a new batch, the same findings
+    repeated, again = import_file(app, first)  # the same file again: the same batch, the same findings
+    assert repeated.id == batch.id
     assert {name: (run.found, run.opened, run.reopened, run.auto_resolved) for name, run in again.items()
             if run.found} == {"enrolment_active_not_at_bpjs": (1, 0, 0, 0), "kpj_mismatch": (1, 0, 0, 0)}
     assert len(found(app)) == 2

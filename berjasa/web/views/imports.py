@@ -7,7 +7,8 @@ import io
 import itertools
 from typing import NamedTuple
 
-from flask import Response, g, redirect, request, url_for
+from flask import Response, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 
 from berjasa.db import db
 from berjasa.enrolment import imports
@@ -63,6 +64,9 @@ def bpjs_import():
         if "file" in exc.errors:  # the engine names the API's form field
             exc.errors["bpjs_file"] = exc.errors.pop("file")
         return imports_page(None, forms.refused(forms.Form(BPJS_UPLOAD), exc), exc.status)
+    if batch.status == "done":  # the same file as the newest imported in full (berjasa.imports.engine.start)
+        flash(_("The same file as import %(id)s: its rows are used again and the cross-checks run again.",
+                id=batch.id), "ok")
     return redirect(url_for("web.import_batch", batch_id=batch.id))
 
 
