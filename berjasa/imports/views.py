@@ -40,7 +40,7 @@ class Upload(MethodView):
     @blp.response(202, ImportBatchSchema)
     @blp.alt_response(200, schema=ImportBatchSchema, description="A BPJS membership file identical (by SHA-256) to "
                       "the newest imported in full: that import, done; its rows are used again and the cross-checks "
-                      "run again in full")
+                      "run again in full", success=True)
     @blp.doc(requestBody=UPLOAD_BODY)
     def post(self, kind):
         """Upload a file of a kind (bpjs, bpjs_invoices, city_payments); checked at once (text, header) and

@@ -135,3 +135,10 @@ def test_the_cli_says_so_and_runs_the_checks_again(tmp_path):
             in first.stdout)
     assert ("check active_at_bpjs_not_in_city: 1 found, 0 opened, 0 reopened, 0 resolved by data"
             in again.stdout)
+
+
+def test_the_api_documents_both_answers_to_an_upload(client):
+    responses = client.get("/api/openapi.json").get_json()["paths"]["/api/v1/imports/{kind}"]["post"]["responses"]
+    assert {"200", "202"} <= set(responses)
+    assert responses["200"]["content"]["application/json"]["schema"] == responses["202"]["content"][
+        "application/json"]["schema"]
