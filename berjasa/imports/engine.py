@@ -57,13 +57,14 @@ def start(*, session: Session, kind: str, requested_by: str, filename: str, file
     For a kind whose `same_file_reuses_rows`, the same file as the newest batch of that kind imported in full
     is that batch again: it is returned as it is (status `done`; nothing is stored or read), and with
     `background` an `import.repeated` event says it was uploaded again (what follows an import runs again)."""
+    declared = kind_named(kind)
     try:
-        facts = storage.inspect(file, kind_named(kind).layout)
+        facts = storage.inspect(file, declared.layout)
     except FileRefused as exc:
         raise ValidationFailed(exc.reason, errors=exc.errors) from None
     if resume and (unfinished := _unfinished(session, kind, facts.sha256)) is not None:
         return unfinished
-    if kind_named(kind).same_file_reuses_rows and (same := _newest_if_same(session, kind, facts.sha256)):
+    if declared.same_file_reuses_rows and (same := _newest_if_same(session, kind, facts.sha256)):
         if background:
             with unit_of_work(session):
                 emit(session, "import.repeated", payload={"batch_id": same.id, "kind": kind,

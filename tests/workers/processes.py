@@ -6,8 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,6 +36,16 @@ def production_env(database_url: str, broker_url: str, instance: Path) -> dict[s
         BERJASA_SCHEDULER_METRICS_PORT=str(free_port()),
     )
     return env
+
+
+def wait_until(check: Callable[[], object], timeout: float = 60, what: str = "condition"):
+    """Poll a real process's effect until `check()` is truthy and return that value; fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+    return result
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:

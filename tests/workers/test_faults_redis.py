@@ -22,6 +22,7 @@ from tests.workers.processes import (
     nightly_checks_already_requested,
     production_env,
     run,
+    wait_until,
     worker,
 )
 
@@ -64,15 +65,6 @@ def state(app):
     return activity, processed, unpublished
 
 
-def wait_until(predicate, timeout=90, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def scheduler(env, log):
     return background([*BERJASA, "scheduler"], env, log)
 
@@ -97,13 +89,13 @@ def test_a_worker_killed_mid_handler_loses_nothing_and_doubles_nothing(tmp_path,
                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                         "AND query LIKE '%case_activity%'")) > 0
 
-            wait_until(handler_blocked, what="the handler to block in the middle of its transaction")
+            wait_until(handler_blocked, timeout=90, what="the handler to block in the middle of its transaction")
             os.killpg(process.pid, signal.SIGKILL)  # the whole `berjasa worker` group, mid-handler
             process.wait()
             blocker.rollback()
             assert state(app)[0] == {42: 0}  # the killed handler's work was rolled back
             with worker(env, tmp_path / "worker2.log"):
-                wait_until(lambda: state(app)[0] == {42: 1}, what="the redelivered message")
+                wait_until(lambda: state(app)[0] == {42: 1}, timeout=90, what="the redelivered message")
                 time.sleep(2)
                 activity, processed, unpublished = state(app)
     finally:
@@ -132,11 +124,11 @@ def test_a_relay_killed_between_send_and_mark_resends_and_the_consumer_absorbs_i
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert state(app)[2] == 3  # sent to Redis, never marked published
     with worker(env, tmp_path / "worker.log"):
-        wait_until(lambda: state(app)[0] == {1: 1, 2: 1, 3: 1}, what="the first deliveries")
+        wait_until(lambda: state(app)[0] == {1: 1, 2: 1, 3: 1}, timeout=90, what="the first deliveries")
         with scheduler(env, tmp_path / "scheduler.log"):  # the next relay sends all three again
-            wait_until(lambda: state(app)[2] == 0, what="the relay to mark the rows published")
+            wait_until(lambda: state(app)[2] == 0, timeout=90, what="the relay to mark the rows published")
             wait_until(lambda: (tmp_path / "worker.log").read_text().count("duplicate delivery") == 3,
-                       what="the worker to absorb the three duplicates")
+                       timeout=90, what="the worker to absorb the three duplicates")
     assert state(app) == ({1: 1, 2: 1, 3: 1}, 3, 0)
 
 
@@ -144,14 +136,14 @@ def test_nothing_is_lost_when_redis_restarts_with_events_pending(tmp_path, stack
     env, app = stack
     emit_events(app, range(1, 21))
     with scheduler(env, tmp_path / "scheduler.log"):
-        wait_until(lambda: state(app)[2] == 0, what="20 events published to Redis (no worker yet)")
+        wait_until(lambda: state(app)[2] == 0, timeout=90, what="20 events published to Redis (no worker yet)")
         redis_server.stop()  # 20 messages sit in Redis's queue, kept in its append-only file
         emit_events(app, range(21, 31))  # 10 more while Redis is down: the relay cannot publish them
         time.sleep(3)
         assert state(app)[2] == 10
         redis_server.start()
         with worker(env, tmp_path / "worker.log"):
-            wait_until(lambda: len(state(app)[0]) == 30, what="all 30 events handled")
+            wait_until(lambda: len(state(app)[0]) == 30, timeout=90, what="all 30 events handled")
             time.sleep(2)
             activity, processed, unpublished = state(app)
     assert activity == {i: 1 for i in range(1, 31)}

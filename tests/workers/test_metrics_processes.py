@@ -15,7 +15,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.claims.helpers import recent, report_body
 from tests.services import free_port, wait_for_port
-from tests.workers.processes import BERJASA, background, nightly_checks_already_requested, production_env, run
+from tests.workers.processes import (
+    BERJASA,
+    background,
+    nightly_checks_already_requested,
+    production_env,
+    run,
+    wait_until,
+)
 
 TOKEN = "metrics-token-" + "p" * 20
 
@@ -38,15 +45,6 @@ def samples(url: str, token: str | None = None) -> dict[tuple[str, frozenset], f
 
 def value(found, name, **labels) -> float:
     return found.get((name, frozenset(labels.items())), 0.0)
-
-
-def wait_until(check, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.25)
 
 
 @pytest.fixture
@@ -89,7 +87,8 @@ def test_each_process_kind_shows_its_figures(stack):
     events = outbox_rows(stack["database"])
     assert events == 5  # claim.created
     handled = wait_until(lambda: value(samples(stack["worker"]), "berjasa_consumer_events_total",
-                                       consumer="case_activity", outcome="done") >= events)
+                                       consumer="case_activity", outcome="done") >= events,
+                         what="the worker to handle every event")
     assert handled, "the worker did not handle every event"
     assert outbox_rows(stack["database"]) == events
 
